@@ -1,0 +1,152 @@
+// The assignment manifest: tasks, their checks, points, visibility and feedback. Instructors edit it by
+// hand and the handout is rendered from it, so a mistake must come back as one line naming the field.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { Visibility } from './report-schema.ts';
+
+export const CheckKind = z.enum(['builds', 'shapes', 'params', 'structure', 'identity', 'training']);
+export type CheckKind = z.infer<typeof CheckKind>;
+
+/** The student API's exported functions; every check exercises exactly one of them. */
+export const TargetFn = z.enum(['bottleneck', 'bottleneckResnet', 'preactResidual', 'preactResnet18']);
+export type TargetFn = z.infer<typeof TargetFn>;
+
+export const ManifestTask = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes'),
+  exercise: z.number().int().min(1),
+  title: z.string().min(1),
+  points: z.number().min(0),
+  kind: z.enum(['auto', 'manual']),
+  /** The student file the task lives in (auto tasks), relative to the submission folder. */
+  file: z
+    .string()
+    .regex(/^[\w.-]+\.ts$/, 'a file name such as bottleneck.ts')
+    .optional(),
+  description: z.string().min(1),
+});
+export type ManifestTask = z.infer<typeof ManifestTask>;
+
+export const ManifestCheck = z.strictObject({
+  /** Stable id, e.g. "bottleneck.shapes"; expected.json is keyed by it. */
+  id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'use lower-case letters, digits, dots and dashes'),
+  task: z.string(),
+  title: z.string().min(1),
+  points: z.number().min(0),
+  visibility: Visibility,
+  kind: CheckKind,
+  /** Which exported function the check exercises. */
+  target: TargetFn,
+  /** Shown to the student when the check does not pass: what to look at next. */
+  feedback: z.string().min(1),
+});
+export type ManifestCheck = z.infer<typeof ManifestCheck>;
+
+export const Manifest = z.strictObject({
+  $schema: z.string().optional(),
+  assignment: z.string().min(1),
+  title: z.string().min(1),
+  tasks: z.array(ManifestTask).min(1),
+  checks: z.array(ManifestCheck),
+});
+export type Manifest = z.infer<typeof Manifest>;
+
+/** Hidden checks live apart from the public manifest (grader/hidden/), so a student release leaves them out. */
+export const ManifestFragment = z.strictObject({
+  checks: z.array(ManifestCheck.extend({ visibility: z.enum(['hidden', 'after_due_date', 'after_published']) })),
+});
+export type ManifestFragment = z.infer<typeof ManifestFragment>;
+
+export class ManifestError extends Error {
+  override name = 'ManifestError';
+}
+
+function where(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+    '',
+  );
+}
+
+function parseWith<T>(schema: z.ZodType<T>, json: unknown, file: string): T {
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue ? where(issue.path) || '(root)' : '(root)';
+    throw new ManifestError(
+      `${file}: field '${field}': ${issue?.message ?? 'invalid'}; fix the manifest and run again`,
+    );
+  }
+  return parsed.data;
+}
+
+function crossCheck(tasks: readonly ManifestTask[], checks: readonly ManifestCheck[], file: string): void {
+  const taskIds = new Set<string>();
+  for (const [i, task] of tasks.entries()) {
+    if (taskIds.has(task.id))
+      throw new ManifestError(`${file}: field 'tasks[${i}].id': duplicate task id '${task.id}'`);
+    taskIds.add(task.id);
+    if (task.kind === 'auto' && !task.file)
+      throw new ManifestError(`${file}: field 'tasks[${i}].file': an auto task needs the student file it grades`);
+  }
+  const checkIds = new Set<string>();
+  for (const [i, check] of checks.entries()) {
+    if (checkIds.has(check.id))
+      throw new ManifestError(`${file}: field 'checks[${i}].id': duplicate check id '${check.id}'`);
+    checkIds.add(check.id);
+    const task = tasks.find((t) => t.id === check.task);
+    if (!task)
+      throw new ManifestError(
+        `${file}: field 'checks[${i}].task': no task '${check.task}' (known: ${[...taskIds].join(', ')})`,
+      );
+    if (task.kind === 'manual')
+      throw new ManifestError(
+        `${file}: field 'checks[${i}].task': task '${check.task}' is graded by hand and has no checks`,
+      );
+  }
+}
+
+/** A task's points are what its public checks add up to (hidden checks come on top, with --hidden). */
+function checkPoints(tasks: readonly ManifestTask[], checks: readonly ManifestCheck[], file: string): void {
+  for (const task of tasks) {
+    if (task.kind !== 'auto') continue;
+    const sum = checks.filter((c) => c.task === task.id).reduce((s, c) => s + c.points, 0);
+    if (Math.abs(sum - task.points) > 1e-9) {
+      throw new ManifestError(
+        `${file}: field 'tasks[${tasks.indexOf(task)}].points': ${task.points}, but its public checks add up to ${sum}`,
+      );
+    }
+  }
+}
+
+/** Parse a manifest (already JSON-decoded); throws ManifestError with one line naming the bad field. */
+export function parseManifest(json: unknown, file = 'manifest.json'): Manifest {
+  const manifest = parseWith(Manifest, json, file);
+  crossCheck(manifest.tasks, manifest.checks, file);
+  checkPoints(manifest.tasks, manifest.checks, file);
+  return manifest;
+}
+
+export function parseManifestFragment(json: unknown, file: string, base: Manifest): ManifestFragment {
+  const fragment = parseWith(ManifestFragment, json, file);
+  crossCheck(base.tasks, [...base.checks, ...fragment.checks], file);
+  return fragment;
+}
+
+/** Read and parse a JSON file, turning a syntax error into a one-line message. */
+export function readJsonFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new ManifestError(`${file}: cannot be read; check the path`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ManifestError(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+export function loadManifest(file: string): Manifest {
+  return parseManifest(readJsonFile(file), file);
+}
