@@ -1,9 +1,13 @@
 // Backend choice, as the book's `try_gpu`: the best engine this machine can run, never a silent downgrade.
 // Order for 'auto': tensorflow (GPU, then CPU) → webgpu → wasm → cpu. Each skipped path leaves a
 // one-line reason in `skipped`, so every report can say what ran and why the others did not.
+// The walk itself (`selectBackend`) takes its paths as data, so the tests drive it with fake loaders
+// and no GPU; the real loaders below are the only code that touches native packages.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -22,8 +26,9 @@ export interface BackendInfo {
 
 export const INSTALL_HINTS: Record<BackendName, string> = {
   tensorflow:
-    'install the native backend with network access: `npx pnpm@10 add -w @tensorflow/tfjs-node` (or tfjs-node-gpu with CUDA 11.2 + cuDNN 8.1); set TFJS_NODE_BASE_URI to use a mirror',
-  webgpu: 'needs the `webgpu` npm package (Dawn) and a GPU with Vulkan/Metal/D3D12 drivers',
+    'install the native backend with network access: `npx pnpm@10 add -w @tensorflow/tfjs-node` (or tfjs-node-gpu with CUDA 11.2 + cuDNN 8.1); set TFJS_NODE_BASE_URI to use a mirror (see docs/gpu.md)',
+  webgpu:
+    'needs the `webgpu` npm package (Dawn) and a GPU with Vulkan/Metal/D3D12 drivers; check with `npx pnpm@10 backends` (see docs/gpu.md)',
   wasm: 'reinstall dependencies: `npx pnpm@10 install` (the .wasm files ship in @tensorflow/tfjs-backend-wasm)',
   cpu: 'the cpu backend ships with @tensorflow/tfjs and is always available',
 };
@@ -36,6 +41,20 @@ export class BackendUnavailableError extends Error {
     super(`backend '${backend}' is not available here (${reason}); ${INSTALL_HINTS[backend]}`);
     this.name = 'BackendUnavailableError';
   }
+}
+
+/** What a loader reports once its backend is active. */
+export interface LoadedBackend {
+  device: string;
+  gpu: boolean;
+}
+
+/** One way to get a backend: tensorflow has two (tfjs-node-gpu, then tfjs-node). */
+export interface BackendPath {
+  backend: BackendName;
+  /** Short label used in probe lines and skip reasons, e.g. 'tensorflow-gpu'. */
+  label: string;
+  load: () => Promise<LoadedBackend>;
 }
 
 const require = createRequire(import.meta.url);
@@ -60,65 +79,245 @@ async function activate(name: BackendName): Promise<void> {
   for (const hook of setupHooks.get(name) ?? []) await hook();
 }
 
-type Probe = () => Promise<{ device: string; gpu: boolean }>;
+// ---------------------------------------------------------------- tensorflow (tfjs-node, tfjs-node-gpu)
 
-async function loadTensorflow(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node'): Promise<{ device: string; gpu: boolean }> {
-  // A package whose install script could not download libtensorflow is present but has no binding.
-  // Requiring it anyway registers half its kernels before throwing, so look for the binding first.
+export type NativePackage = '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node';
+
+/**
+ * Why a native package cannot load, or undefined when its binding is in place. "Not installed" and
+ * "installed without binding" are told apart: the first needs an install, the second a working download.
+ */
+export function nativePackageProblem(
+  pkg: NativePackage,
+  resolve: (id: string) => string = (id) => require.resolve(id),
+): string | undefined {
   let root: string;
   try {
-    root = dirname(require.resolve(`${pkg}/package.json`));
+    root = dirname(resolve(`${pkg}/package.json`));
   } catch {
-    throw new Error(`${pkg} is not installed`);
+    return `${pkg} is not installed (optional dependency)`;
   }
   const lib = join(root, 'lib');
   const hasBinding =
     existsSync(lib) &&
     readdirSync(lib).some((d) => d.startsWith('napi-v') && existsSync(join(lib, d, 'tfjs_binding.node')));
-  if (!hasBinding) throw new Error(`${pkg} has no native binding (its install could not download libtensorflow)`);
-  require(pkg);
-  await activate('tensorflow');
-  const gpu = pkg.endsWith('-gpu');
-  return { device: gpu ? 'gpu:0 (tensorflow, CUDA)' : 'cpu (tensorflow, libtensorflow)', gpu };
+  return hasBinding
+    ? undefined
+    : `${pkg} is installed without its native binding (its install script could not download libtensorflow)`;
 }
 
-async function loadWebgpu(): Promise<{ device: string; gpu: boolean }> {
-  const g = globalThis as Record<string, unknown>;
-  if (!(g.navigator as { gpu?: unknown } | undefined)?.gpu) {
-    const dawn = require('webgpu') as { create(flags: string[]): unknown; globals: object };
+/** The first GPU's name from nvidia-smi, or undefined (no driver tools, or no GPU). */
+function nvidiaGpuName(): string | undefined {
+  try {
+    const out = execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], {
+      timeout: 5000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      encoding: 'utf8',
+    });
+    return out.split('\n')[0]?.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function loadTensorflow(pkg: NativePackage): Promise<LoadedBackend> {
+  // Requiring a package without its binding registers half its kernels before throwing: check first.
+  const problem = nativePackageProblem(pkg);
+  if (problem) throw new Error(problem);
+  require(pkg);
+  await activate('tensorflow');
+  if (pkg === '@tensorflow/tfjs-node') return { device: 'cpu (tensorflow, libtensorflow)', gpu: false };
+  // tfjs-node-gpu loads fine without CUDA and then quietly runs on the CPU: ask the binding.
+  const usingGpu = (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
+  if (!usingGpu) {
+    return { device: 'cpu (tensorflow via tfjs-node-gpu: no CUDA 11.2/cuDNN 8.1 GPU found)', gpu: false };
+  }
+  const name = nvidiaGpuName();
+  return { device: `gpu:0 (tensorflow, CUDA${name ? `, ${name}` : ''})`, gpu: true };
+}
+
+// ---------------------------------------------------------------- webgpu (Dawn through the `webgpu` package)
+
+interface DawnGpu {
+  requestAdapter(options?: object): Promise<unknown>;
+}
+interface DawnModule {
+  create(flags: string[]): DawnGpu;
+  globals: object;
+}
+// A string variable keeps tsc from loading the package's global WebGPU typings.
+const DAWN_PACKAGE: string = 'webgpu';
+
+/** The reason Dawn gave for finding no adapter: its first warning that is not desktop-session noise. */
+export function dawnReason(stderr: string): string {
+  const line = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => /^(Warning|Error):/.test(l) && !l.includes('XDG_RUNTIME_DIR'));
+  return line ? line.replace(/^(Warning|Error):\s*/, '').slice(0, 160) : 'no GPU, or no Vulkan/Metal/D3D12 driver';
+}
+
+/**
+ * Ask Dawn for an adapter in a child process: on a machine without a usable GPU, Dawn prints Vulkan
+ * warnings straight to fd 2, and they belong in a reason, not on the user's terminal.
+ */
+function dawnPreflight(): { ok: true; description: string } | { ok: false; reason: string } {
+  let url: string;
+  try {
+    url = pathToFileURL(require.resolve(DAWN_PACKAGE)).href;
+  } catch {
+    return { ok: false, reason: 'the `webgpu` package (Dawn for Node) is not installed' };
+  }
+  const script = `const { create, globals } = await import(process.env.D2L_DAWN_URL);
+Object.assign(globalThis, globals);
+const a = await create([]).requestAdapter({ powerPreference: 'high-performance' });
+const i = a?.info ?? {};
+process.stdout.write(JSON.stringify(a ? { ok: true, description: [i.vendor, i.architecture, i.description].filter(Boolean).join(' ') } : { ok: false }));
+process.exit(0);`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, D2L_DAWN_URL: url },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  try {
+    const got = JSON.parse(run.stdout) as { ok: boolean; description?: string };
+    if (got.ok) return { ok: true, description: got.description ?? '' };
+  } catch {
+    // no JSON: Dawn failed to load or crashed; the reason is on stderr
+  }
+  return { ok: false, reason: `no WebGPU adapter (Dawn: ${dawnReason(run.stderr ?? '')})` };
+}
+
+let dawnGpu: DawnGpu | undefined;
+let webgpuReleased = false;
+
+async function loadWebgpu(): Promise<LoadedBackend> {
+  if (webgpuReleased) throw new Error('the webgpu device was released in this process; start a new one');
+  let description = '';
+  if (!dawnGpu) {
+    const pre = dawnPreflight();
+    if (!pre.ok) throw new Error(pre.reason);
+    description = pre.description;
+    const dawn = (await import(DAWN_PACKAGE)) as DawnModule;
     Object.assign(globalThis, dawn.globals);
-    const gpu = dawn.create([]) as { requestAdapter(): Promise<unknown> };
-    const adapter = await gpu.requestAdapter();
-    if (!adapter) throw new Error('no WebGPU adapter found (no GPU, or no Vulkan driver)');
-    // navigator is a getter on Node 21+, a plain global on Node 20.
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+    dawnGpu = dawn.create([]);
+    // tfjs-backend-webgpu registers itself at import time only if navigator.gpu exists, so this comes first.
+    // navigator is a getter on Node 21+, a plain global on Node 20: defineProperty works on both.
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu: dawnGpu }, configurable: true, writable: true });
   }
   await import('@tensorflow/tfjs-backend-webgpu');
   await activate('webgpu');
-  const info = (tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;
-  const what = [info?.vendor, info?.architecture].filter(Boolean).join(' ');
-  return { device: `gpu:0 (webgpu${what ? `, ${what}` : ''})`, gpu: true };
+  return { device: `gpu:0 (webgpu${description ? `, ${description}` : ''})`, gpu: true };
 }
 
-async function loadWasm(): Promise<{ device: string; gpu: boolean }> {
+/**
+ * Give the GPU back so the process can exit: Dawn keeps Node alive while anything references its GPU
+ * object (dawn-gpu/node-webgpu README, "Lifetime"). Call it at the end of every CLI; harmless elsewhere.
+ */
+export async function releaseBackend(): Promise<void> {
+  if (dawnGpu) {
+    const backend = tf.engine().registry.webgpu as { device?: { destroy(): void } } | undefined;
+    if (backend) {
+      tf.removeBackend('webgpu');
+      backend.device?.destroy();
+    }
+    const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
+    if (nav?.gpu === dawnGpu) delete nav.gpu;
+    dawnGpu = undefined;
+    webgpuReleased = true;
+  }
+  if (current?.name === 'webgpu') current = undefined;
+}
+
+// ---------------------------------------------------------------- wasm and cpu
+
+async function loadWasm(): Promise<LoadedBackend> {
   await import('@tensorflow/tfjs-backend-wasm');
   await activate('wasm');
   return { device: 'cpu (wasm, XNNPACK)', gpu: false };
 }
 
-async function loadCpu(): Promise<{ device: string; gpu: boolean }> {
+async function loadCpu(): Promise<LoadedBackend> {
   await activate('cpu');
   return { device: 'cpu (pure JavaScript)', gpu: false };
 }
 
-const PROBES: Record<BackendName, Probe[]> = {
-  tensorflow: [() => loadTensorflow('@tensorflow/tfjs-node-gpu'), () => loadTensorflow('@tensorflow/tfjs-node')],
-  webgpu: [loadWebgpu],
-  wasm: [loadWasm],
-  cpu: [loadCpu],
-};
+/** The real paths, in auto's order. */
+export const BACKEND_PATHS: readonly BackendPath[] = [
+  { backend: 'tensorflow', label: 'tensorflow-gpu', load: () => loadTensorflow('@tensorflow/tfjs-node-gpu') },
+  { backend: 'tensorflow', label: 'tensorflow-cpu', load: () => loadTensorflow('@tensorflow/tfjs-node') },
+  { backend: 'webgpu', label: 'webgpu', load: loadWebgpu },
+  { backend: 'wasm', label: 'wasm', load: loadWasm },
+  { backend: 'cpu', label: 'cpu', load: loadCpu },
+];
 
-const AUTO_ORDER: BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+// ---------------------------------------------------------------- selection
+
+export interface SelectOptions {
+  /** The paths to walk, in order (default: the real ones). */
+  paths?: readonly BackendPath[];
+  /** Let 'auto' probe webgpu (default: D2L_TRY_WEBGPU=1); a named 'webgpu' is always probed. */
+  tryWebgpu?: boolean;
+}
+
+export const WEBGPU_NOT_PROBED = 'webgpu: not probed by auto (set D2L_TRY_WEBGPU=1 or pass --backend webgpu)';
+
+/** The first path that loads, and the one-line reasons of those before it that did not. */
+async function tryPaths(paths: readonly BackendPath[]): Promise<{ loaded?: LoadedBackend; errors: string[] }> {
+  const errors: string[] = [];
+  for (const path of paths) {
+    try {
+      return { loaded: await path.load(), errors };
+    } catch (err) {
+      errors.push(`${path.label}: ${firstLine(err)}`);
+    }
+  }
+  return { errors };
+}
+
+/**
+ * The selection walk, with no side effects of its own beyond calling the loaders: 'auto' walks the
+ * paths in order; a named backend tries only its own paths and throws BackendUnavailableError.
+ */
+export async function selectBackend(choice: BackendChoice, options: SelectOptions = {}): Promise<BackendInfo> {
+  if (!BACKEND_CHOICES.includes(choice)) {
+    throw new Error(`unknown backend '${choice}': choose one of ${BACKEND_CHOICES.join(', ')}`);
+  }
+  const paths = options.paths ?? BACKEND_PATHS;
+  if (choice !== 'auto') {
+    const { loaded, errors } = await tryPaths(paths.filter((p) => p.backend === choice));
+    if (!loaded) throw new BackendUnavailableError(choice, errors.join('; ') || 'no loader for it');
+    return { name: choice, ...loaded, skipped: errors };
+  }
+  const tryWebgpu = options.tryWebgpu ?? process.env.D2L_TRY_WEBGPU === '1';
+  const skipped: string[] = [];
+  const order = [...new Set(paths.map((p) => p.backend))];
+  for (const name of order) {
+    // Probing Dawn costs a child process on CPU machines; auto skips it unless asked.
+    if (name === 'webgpu' && !tryWebgpu) {
+      skipped.push(WEBGPU_NOT_PROBED);
+      continue;
+    }
+    const { loaded, errors } = await tryPaths(paths.filter((p) => p.backend === name));
+    skipped.push(...errors);
+    if (loaded) return { name, ...loaded, skipped };
+  }
+  throw new Error(`no TF.js backend could load: ${skipped.join(' | ')}`);
+}
+
+/**
+ * The plain statement every CPU run carries: which CPU path ran, why the native backend did not, and
+ * how to get it. Undefined for GPU runs.
+ */
+export function fallbackNote(info: BackendInfo): string | undefined {
+  if (info.gpu) return undefined;
+  const ran = `note: no GPU backend; the CPU path ran (${info.name}: ${info.device}).`;
+  if (info.name === 'tensorflow')
+    return `${ran} For the GPU paths see docs/gpu.md (tfjs-node-gpu needs CUDA 11.2 + cuDNN 8.1).`;
+  const native = info.skipped.filter((s) => s.startsWith('tensorflow'));
+  const why = native.length > 0 ? ` (${native.map((s) => s.slice(0, 140)).join('; ')})` : '';
+  return `${ran} Native TensorFlow unavailable${why}. To get it: ${INSTALL_HINTS.tensorflow}`;
+}
 
 let current: BackendInfo | undefined;
 
@@ -127,51 +326,20 @@ export function currentBackend(): BackendInfo | undefined {
   return current;
 }
 
-async function tryBackend(name: BackendName): Promise<{ device: string; gpu: boolean } | { error: string }> {
-  const errors: string[] = [];
-  for (const probe of PROBES[name]) {
-    try {
-      return await probe();
-    } catch (err) {
-      errors.push(firstLine(err));
-    }
-  }
-  return { error: errors.join('; ') };
-}
-
 /**
  * Select a backend. 'auto' walks tensorflow → webgpu → wasm → cpu; a named backend that cannot load
- * throws BackendUnavailableError (one line, with the install hint).
+ * throws BackendUnavailableError (one line, with the install hint). Unless quiet, an automatic choice
+ * that lands on a CPU path says so on stderr.
  */
-export async function useBackend(choice: BackendChoice = 'auto', options: { quiet?: boolean } = {}): Promise<BackendInfo> {
-  if (!BACKEND_CHOICES.includes(choice)) {
-    throw new Error(`unknown backend '${choice}': choose one of ${BACKEND_CHOICES.join(', ')}`);
-  }
-  if (choice !== 'auto') {
-    const got = await tryBackend(choice);
-    if ('error' in got) throw new BackendUnavailableError(choice, got.error);
-    current = { name: choice, ...got, skipped: [] };
-    return current;
-  }
-  const skipped: string[] = [];
-  for (const name of AUTO_ORDER) {
-    // The GPU-only webgpu path is skipped quietly unless asked for: probing Dawn costs time on CPU machines.
-    if (name === 'webgpu' && process.env.D2L_TRY_WEBGPU !== '1') {
-      skipped.push('webgpu: not probed by auto (set D2L_TRY_WEBGPU=1 or pass --backend webgpu)');
-      continue;
-    }
-    const got = await tryBackend(name);
-    if ('error' in got) {
-      skipped.push(`${name}: ${got.error}`);
-      if (name === 'tensorflow' && !options.quiet) {
-        process.stderr.write(`note: native TensorFlow backend unavailable (${got.error.slice(0, 120)}); falling back. To get it: ${INSTALL_HINTS.tensorflow}\n`);
-      }
-      continue;
-    }
-    current = { name, ...got, skipped };
-    return current;
-  }
-  throw new Error(`no TF.js backend could load: ${skipped.join(' | ')}`);
+export async function useBackend(
+  choice: BackendChoice = 'auto',
+  options: { quiet?: boolean } & SelectOptions = {},
+): Promise<BackendInfo> {
+  const info = await selectBackend(choice, options);
+  current = info;
+  const note = choice === 'auto' ? fallbackNote(info) : undefined;
+  if (note && !options.quiet) process.stderr.write(`${note}\n`);
+  return info;
 }
 
 /** The book's `try_gpu()`: the GPU when one is usable, else the best CPU backend. */

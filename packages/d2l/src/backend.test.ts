@@ -1,0 +1,216 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import {
+  type BackendPath,
+  BackendUnavailableError,
+  dawnReason,
+  fallbackNote,
+  INSTALL_HINTS,
+  nativePackageProblem,
+  releaseBackend,
+  selectBackend,
+  useBackend,
+  WEBGPU_NOT_PROBED,
+} from './backend.ts';
+
+// Fake paths in the real order; each records whether it was tried.
+function fakePaths(works: Partial<Record<string, boolean>>) {
+  const tried: string[] = [];
+  const path = (backend: BackendPath['backend'], label: string, gpu: boolean): BackendPath => ({
+    backend,
+    label,
+    load: async () => {
+      tried.push(label);
+      if (!works[label]) throw new Error(`${label} failed to load\n    at someStackFrame (file.js:1:1)`);
+      return { device: `${label} device`, gpu };
+    },
+  });
+  const paths = [
+    path('tensorflow', 'tensorflow-gpu', true),
+    path('tensorflow', 'tensorflow-cpu', false),
+    path('webgpu', 'webgpu', true),
+    path('wasm', 'wasm', false),
+    path('cpu', 'cpu', false),
+  ];
+  return { paths, tried };
+}
+
+describe('selectBackend (injected loaders, no GPU needed)', () => {
+  it('auto picks tensorflow on the GPU first and does not try the CPU build', async () => {
+    const { paths, tried } = fakePaths({ 'tensorflow-gpu': true, 'tensorflow-cpu': true, wasm: true, cpu: true });
+    const info = await selectBackend('auto', { paths, tryWebgpu: false });
+    expect(info).toEqual({ name: 'tensorflow', device: 'tensorflow-gpu device', gpu: true, skipped: [] });
+    expect(tried).toEqual(['tensorflow-gpu']);
+  });
+
+  it('auto takes tensorflow on the CPU when only tfjs-node loads', async () => {
+    const { paths } = fakePaths({ 'tensorflow-cpu': true, wasm: true });
+    const info = await selectBackend('auto', { paths, tryWebgpu: false });
+    expect(info.name).toBe('tensorflow');
+    expect(info.gpu).toBe(false);
+    expect(info.skipped).toEqual(['tensorflow-gpu: tensorflow-gpu failed to load']);
+  });
+
+  it('falls back to wasm with one one-line reason per skipped path', async () => {
+    const { paths, tried } = fakePaths({ wasm: true, cpu: true });
+    const info = await selectBackend('auto', { paths, tryWebgpu: false });
+    expect(info.name).toBe('wasm');
+    expect(info.gpu).toBe(false);
+    expect(info.skipped).toEqual([
+      'tensorflow-gpu: tensorflow-gpu failed to load',
+      'tensorflow-cpu: tensorflow-cpu failed to load',
+      WEBGPU_NOT_PROBED,
+    ]);
+    for (const line of info.skipped) expect(line).not.toContain('\n');
+    expect(tried).not.toContain('webgpu');
+  });
+
+  it('probes webgpu in auto only when enabled, by option or D2L_TRY_WEBGPU=1', async () => {
+    const byOption = fakePaths({ webgpu: true, wasm: true });
+    const info = await selectBackend('auto', { paths: byOption.paths, tryWebgpu: true });
+    expect(info).toMatchObject({ name: 'webgpu', gpu: true });
+    expect(byOption.tried).toEqual(['tensorflow-gpu', 'tensorflow-cpu', 'webgpu']);
+
+    const byEnv = fakePaths({ webgpu: true, wasm: true });
+    vi.stubEnv('D2L_TRY_WEBGPU', '1');
+    try {
+      expect((await selectBackend('auto', { paths: byEnv.paths })).name).toBe('webgpu');
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    const off = fakePaths({ webgpu: true, wasm: true });
+    expect((await selectBackend('auto', { paths: off.paths })).name).toBe('wasm');
+    expect(off.tried).not.toContain('webgpu');
+  });
+
+  it('a named backend is tried even when auto would skip it, and only its own paths run', async () => {
+    const { paths, tried } = fakePaths({ webgpu: true, 'tensorflow-gpu': true });
+    expect((await selectBackend('webgpu', { paths, tryWebgpu: false })).name).toBe('webgpu');
+    expect(tried).toEqual(['webgpu']);
+  });
+
+  it('a named backend that cannot load throws BackendUnavailableError: one line, with the install hint', async () => {
+    const { paths } = fakePaths({ wasm: true });
+    const err = await selectBackend('tensorflow', { paths }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BackendUnavailableError);
+    const e = err as BackendUnavailableError;
+    expect(e.backend).toBe('tensorflow');
+    expect(e.message).not.toContain('\n');
+    expect(e.message).toContain('tensorflow-gpu: tensorflow-gpu failed to load');
+    expect(e.message).toContain('tensorflow-cpu: tensorflow-cpu failed to load');
+    expect(e.message).toContain(INSTALL_HINTS.tensorflow);
+    await expect(selectBackend('webgpu', { paths })).rejects.toThrow(INSTALL_HINTS.webgpu);
+  });
+
+  it('rejects unknown backend names with the list of choices', async () => {
+    await expect(selectBackend('cuda' as never)).rejects.toThrow(
+      "unknown backend 'cuda': choose one of auto, tensorflow, webgpu, wasm, cpu",
+    );
+  });
+
+  it('says so plainly when nothing loads at all', async () => {
+    const { paths } = fakePaths({});
+    await expect(selectBackend('auto', { paths, tryWebgpu: false })).rejects.toThrow(
+      /^no TF.js backend could load: tensorflow-gpu: .* \| cpu: cpu failed to load$/,
+    );
+  });
+});
+
+describe('fallback note', () => {
+  it('a CPU run names the path that ran, why native TensorFlow did not, and how to get it', async () => {
+    const { paths } = fakePaths({ wasm: true });
+    const info = await selectBackend('auto', { paths, tryWebgpu: false });
+    const note = fallbackNote(info)!;
+    expect(note).toContain('the CPU path ran (wasm: wasm device)');
+    expect(note).toContain('tensorflow-gpu failed to load');
+    expect(note).toContain(INSTALL_HINTS.tensorflow);
+    expect(note).not.toContain('\n');
+  });
+
+  it('a GPU run has no note, and native TensorFlow on the CPU points at the GPU docs', async () => {
+    expect(fallbackNote({ name: 'tensorflow', device: 'gpu:0', gpu: true, skipped: [] })).toBeUndefined();
+    const note = fallbackNote({ name: 'tensorflow', device: 'cpu (tensorflow)', gpu: false, skipped: [] });
+    expect(note).toContain('docs/gpu.md');
+    expect(note).not.toContain('Native TensorFlow unavailable');
+  });
+
+  it('useBackend prints the note for auto unless quiet, and never for a named backend', async () => {
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const { paths } = fakePaths({ wasm: true });
+      await useBackend('auto', { paths, tryWebgpu: false });
+      expect(write).toHaveBeenCalledTimes(1);
+      expect(String(write.mock.calls[0]?.[0])).toMatch(/^note: no GPU backend; the CPU path ran/);
+      await useBackend('auto', { paths, tryWebgpu: false, quiet: true });
+      await useBackend('wasm', { paths });
+      expect(write).toHaveBeenCalledTimes(1);
+    } finally {
+      write.mockRestore();
+    }
+  });
+});
+
+describe('nativePackageProblem', () => {
+  const root = mkdtempSync(join(tmpdir(), 'd2l-native-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const fakePackage = (name: string, binding: boolean) => {
+    const dir = join(root, name);
+    mkdirSync(join(dir, 'lib', 'napi-v8'), { recursive: true });
+    writeFileSync(join(dir, 'package.json'), '{}');
+    if (binding) writeFileSync(join(dir, 'lib', 'napi-v8', 'tfjs_binding.node'), '');
+    return (id: string) => join(dir, id.slice(id.lastIndexOf('/') + 1));
+  };
+
+  it('tells "not installed" apart from "installed without its binding"', () => {
+    const missing = nativePackageProblem('@tensorflow/tfjs-node', () => {
+      throw new Error("Cannot find module '@tensorflow/tfjs-node/package.json'");
+    });
+    const noBinding = nativePackageProblem('@tensorflow/tfjs-node', fakePackage('no-binding', false));
+    expect(missing).toBe('@tensorflow/tfjs-node is not installed (optional dependency)');
+    expect(noBinding).toMatch(/^@tensorflow\/tfjs-node is installed without its native binding/);
+    expect(noBinding).not.toBe(missing);
+  });
+
+  it('accepts a package whose binding is in place', () => {
+    expect(nativePackageProblem('@tensorflow/tfjs-node-gpu', fakePackage('with-binding', true))).toBeUndefined();
+  });
+});
+
+describe('dawnReason', () => {
+  it("keeps Dawn's own warning and drops desktop-session noise", () => {
+    const stderr = [
+      'error: XDG_RUNTIME_DIR is invalid or not set in the environment.',
+      'Warning: Vulkan shaderUniform*ArrayDynamicIndexing required.',
+      ' - While initializing adapter (backend=BackendType::Vulkan)',
+    ].join('\n');
+    expect(dawnReason(stderr)).toBe('Vulkan shaderUniform*ArrayDynamicIndexing required.');
+    expect(dawnReason('')).toBe('no GPU, or no Vulkan/Metal/D3D12 driver');
+  });
+});
+
+describe('real loaders (cpu and wasm only)', () => {
+  it('cpu and wasm activate and report a CPU device', async () => {
+    const cpu = await useBackend('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+    expect(cpu).toMatchObject({ name: 'cpu', gpu: false });
+    const wasm = await useBackend('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(wasm.device).toContain('wasm');
+    await releaseBackend(); // no GPU was taken: a no-op that leaves the backend alone
+    expect(tf.getBackend()).toBe('wasm');
+    await useBackend('cpu');
+  });
+
+  it.skipIf(nativePackageProblem('@tensorflow/tfjs-node') === undefined)(
+    'tensorflow by name fails with both reasons when tfjs-node has no binding',
+    async () => {
+      const err = await useBackend('tensorflow').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BackendUnavailableError);
+      expect((err as Error).message).toMatch(/tensorflow-gpu: .*; tensorflow-cpu: /);
+      expect(tf.getBackend()).toBe('cpu');
+    },
+  );
+});
