@@ -1,0 +1,44 @@
+// Architecture names as the CLI and the grader spell them, and one builder for all of them.
+import type * as tf from '@tensorflow/tfjs';
+import { resnet18 } from './chapter.ts';
+import { preactResnet } from './preact-resnet.ts';
+import { getPreset, type Preset, type PresetName } from './presets.ts';
+import { checkDepth, resnet } from './resnet.ts';
+
+export const ARCH_NAMES = [
+  'resnet18',
+  'resnet34',
+  'resnet50',
+  'resnet101',
+  'resnet152',
+  'preact-resnet18',
+  'preact-resnet50',
+  'preact-resnet101',
+  'preact-resnet152',
+] as const;
+export type ArchName = (typeof ARCH_NAMES)[number];
+
+export interface ArchOptions {
+  preset?: PresetName | Preset;
+  inputShape?: [number, number, number];
+  numClasses?: number;
+}
+
+export function checkArch(name: string): ArchName {
+  if (!(ARCH_NAMES as readonly string[]).includes(name)) {
+    throw new Error(`unknown architecture '${name}'; use one of: ${ARCH_NAMES.join(', ')}`);
+  }
+  return name as ArchName;
+}
+
+/** Builds `name` under a preset (d2l by default); the chapter's own code builds ResNet-18 under d2l. */
+export function buildArch(name: string, options: ArchOptions = {}): tf.LayersModel {
+  const arch = checkArch(name);
+  const preset = typeof options.preset === 'string' ? getPreset(options.preset) : (options.preset ?? getPreset('d2l'));
+  const shape = { inputShape: options.inputShape, numClasses: options.numClasses };
+  const preact = arch.startsWith('preact-');
+  const depth = checkDepth(Number(arch.replace(/^(preact-)?resnet/, '')));
+  if (preact) return preactResnet(depth, { preset, ...shape });
+  if (depth === 18 && preset.name === 'd2l') return resnet18(shape);
+  return resnet(depth, { preset, ...shape });
+}
