@@ -1,0 +1,111 @@
+// Every report format from one GradeReport. The CLI imports this module dynamically; the names of its
+// exports are a contract (renderReport, writeReports, appendStepSummary, ReportFormat).
+import { appendFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../batch/atomic-file.ts';
+import type { GradeReport } from '../report-schema.ts';
+import { type Audience, defaultAudience, forAudience } from './audience.ts';
+import { toGradescope } from './gradescope.ts';
+import { renderJunit } from './junit.ts';
+import { renderTemplate } from './templates.ts';
+import { reportView } from './view.ts';
+
+export type ReportFormat = 'text' | 'json' | 'gradescope' | 'junit' | 'markdown' | 'html';
+export const REPORT_FORMATS: readonly ReportFormat[] = ['text', 'json', 'gradescope', 'junit', 'markdown', 'html'];
+export type { Audience } from './audience.ts';
+
+export interface RenderOptions {
+  /** 'student' drops hidden checks (and their points); defaults to 'instructor' when hidden checks ran. */
+  audience?: Audience;
+  color?: boolean;
+}
+
+/** The file each format is written to by writeReports. */
+export const REPORT_FILES: Record<ReportFormat, string> = {
+  text: 'report.txt',
+  json: 'report.json',
+  gradescope: 'results.json',
+  junit: 'junit.xml',
+  markdown: 'report.md',
+  html: 'report.html',
+};
+
+type TextRenderer = (report: GradeReport, opts: { color?: boolean }) => string;
+
+// The text reporter belongs to the CLI's author; until it exists a plain rendering stands in. The path is
+// held in a variable so the type checker does not require the file to exist.
+const textModulePath = './text.ts';
+const textModule = (await import(textModulePath).catch(() => null)) as { renderText?: TextRenderer } | null;
+
+function fallbackText(report: GradeReport): string {
+  const tag = { passed: 'PASS', failed: 'FAIL', error: 'ERROR', skipped: 'SKIP' } as const;
+  return [
+    `${report.assignment}: ${report.score} / ${report.maxScore}`,
+    ...report.checks.map((c) => `[${tag[c.status]}] ${c.title} (${c.score}/${c.maxScore}): ${c.message}`),
+    '',
+  ].join('\n');
+}
+
+export function renderReport(report: GradeReport, format: ReportFormat, opts: RenderOptions = {}): string {
+  const audience = opts.audience ?? defaultAudience(report);
+  // Gradescope shows or hides each test itself, by its visibility, so it gets every check.
+  if (format === 'gradescope') return `${JSON.stringify(toGradescope(report), null, 2)}\n`;
+  const seen = forAudience(report, audience);
+  switch (format) {
+    case 'text':
+      return textModule?.renderText ? textModule.renderText(seen, { color: opts.color }) : fallbackText(seen);
+    case 'json':
+      return `${JSON.stringify(seen, null, 2)}\n`;
+    case 'junit':
+      return renderJunit(seen);
+    case 'markdown':
+      return renderTemplate('report.md.hbs', reportView(seen, audience));
+    case 'html':
+      return renderTemplate('report.html.hbs', reportView(seen, audience));
+    default:
+      throw new Error(`unknown report format '${format as string}': use one of ${REPORT_FORMATS.join(', ')}`);
+  }
+}
+
+/** Writes every format into outDir (each file atomically) and returns the paths written. */
+export async function writeReports(report: GradeReport, outDir: string, opts: RenderOptions = {}): Promise<string[]> {
+  const paths: string[] = [];
+  for (const format of REPORT_FORMATS) {
+    const path = join(outDir, REPORT_FILES[format]);
+    await writeFileAtomic(path, renderReport(report, format, { ...opts, color: false }));
+    paths.push(path);
+  }
+  return paths;
+}
+
+/** GitHub keeps at most 1 MiB of summary per step. */
+export const STEP_SUMMARY_LIMIT = 1024 * 1024;
+
+/**
+ * Appends Markdown to $GITHUB_STEP_SUMMARY when it is set, trimmed to what still fits in the step's 1 MiB.
+ * Returns whether anything was written.
+ */
+export function appendStepSummary(markdown: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const file = env.GITHUB_STEP_SUMMARY;
+  if (!file) return false;
+  let used = 0;
+  try {
+    used = statSync(file).size;
+  } catch {
+    // Not created yet: the runner makes it on first write.
+  }
+  const room = STEP_SUMMARY_LIMIT - used;
+  const note = '\n\n_(summary cut to fit GitHub’s 1 MiB step-summary limit; see the uploaded report)_\n';
+  let text = `${markdown}\n`;
+  if (Buffer.byteLength(text) > room) {
+    const keep = room - Buffer.byteLength(note);
+    if (keep <= 0) return false;
+    text =
+      Buffer.from(text)
+        .subarray(0, keep)
+        .toString('utf8')
+        .replace(/\uFFFD$/, '') + note;
+  }
+  appendFileSync(file, text);
+  return true;
+}

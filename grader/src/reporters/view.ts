@@ -1,0 +1,72 @@
+// The one view of a report that the Handlebars templates (markdown and HTML) render, so both show the same
+// facts: totals, tasks, each check with its message, expected-vs-found branches and training curves.
+import type { CheckResult, CurvePoint, GradeReport } from '../report-schema.ts';
+import { visibilityNote } from './audience.ts';
+import { lineChartSvg } from './svg-chart.ts';
+
+const ICONS: Record<CheckResult['status'], string> = { passed: '✅', failed: '❌', error: '💥', skipped: '⏭️' };
+
+export interface BranchRow {
+  index: number;
+  expected: string;
+  found: string;
+  differs: boolean;
+}
+
+function branchRows(expected: string[], found: string[]): BranchRow[] {
+  return Array.from({ length: Math.max(expected.length, found.length) }, (_, i) => ({
+    index: i + 1,
+    expected: expected[i] ?? '',
+    found: found[i] ?? '',
+    differs: expected[i] !== found[i],
+  }));
+}
+
+function curveSvg(curve: CurvePoint[], title: string): string {
+  const pick = (key: 'trainLoss' | 'trainAcc' | 'testAcc') =>
+    curve.flatMap((p) => (p[key] === undefined ? [] : [[p.epoch, p[key]] as [number, number]]));
+  const series = [
+    { name: 'train loss', points: pick('trainLoss') },
+    { name: 'train acc', points: pick('trainAcc') },
+    { name: 'test acc', points: pick('testAcc') },
+  ].filter((s) => s.points.length > 0);
+  return lineChartSvg(series, { title, xLabel: 'epoch' });
+}
+
+const percent = (score: number, max: number) => (max > 0 ? Math.round((100 * score) / max) : 100);
+
+export function reportView(report: GradeReport, audience: 'student' | 'instructor') {
+  const checks = report.checks.map((check) => {
+    const d = check.details ?? {};
+    return {
+      ...check,
+      icon: ICONS[check.status],
+      note: visibilityNote(check.visibility),
+      lines: d.lines ?? [],
+      convention: d.convention ?? '',
+      branches: (d.branches ?? []).map((b) => ({ block: b.block, rows: branchRows(b.expected, b.found) })),
+      curve: d.curve ?? [],
+      curveSvg: d.curve && d.curve.length > 0 ? curveSvg(d.curve, check.title) : '',
+      hasDetails: Boolean(d.lines?.length || d.branches?.length || d.curve?.length || d.convention),
+    };
+  });
+  const tasks = report.tasks.map((task) => ({
+    ...task,
+    pending: task.status === 'manual-pending',
+    checks: checks.filter((check) => check.task === task.id),
+  }));
+  const known = new Set(report.tasks.map((task) => task.id));
+  const orphans = checks.filter((check) => !known.has(check.task));
+  return {
+    report,
+    audience,
+    instructor: audience === 'instructor',
+    percent: percent(report.score, report.maxScore),
+    passed: report.checks.filter((check) => check.status === 'passed').length,
+    total: report.checks.length,
+    tasks:
+      orphans.length > 0 ? [...tasks, { id: 'other', title: 'Other checks', exercise: 0, checks: orphans }] : tasks,
+    checks,
+    detailed: checks.filter((check) => check.hasDetails),
+  };
+}
