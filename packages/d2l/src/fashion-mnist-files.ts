@@ -1,9 +1,10 @@
 // Where the full Fashion-MNIST files come from: a local copy ($D2L_DATA_DIR, the user cache, the
 // Debian package), else a verified download into the cache. Nothing here touches tensors.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-write.ts';
 import { gunzipIfNeeded } from './idx.ts';
 
 export type SplitFile = 'trainImages' | 'trainLabels' | 'testImages' | 'testLabels';
@@ -102,18 +103,6 @@ export function verifyBytes(which: SplitFile, bytes: Uint8Array): boolean {
     return sha256(gunzipIfNeeded(bytes)) === want.raw;
   } catch {
     return false;
-  }
-}
-
-/** Write through a temporary name and rename, so readers never see half a file. */
-export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
   }
 }
 
