@@ -101,9 +101,7 @@ export function nativePackageProblem(
   const hasBinding =
     existsSync(lib) &&
     readdirSync(lib).some((d) => d.startsWith('napi-v') && existsSync(join(lib, d, 'tfjs_binding.node')));
-  return hasBinding
-    ? undefined
-    : `${pkg} is installed without its native binding (its install script could not download libtensorflow)`;
+  return hasBinding ? undefined : `${pkg} has no native binding (its install could not download libtensorflow)`;
 }
 
 /** The first GPU's name from nvidia-smi, or undefined (no driver tools, or no GPU). */
