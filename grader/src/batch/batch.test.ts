@@ -1,0 +1,171 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { sampleReport } from '../reporters/sample-report.ts';
+import { REPO_ROOT } from './grader-version.ts';
+import { type BatchOptions, gradeBatch } from './index.ts';
+import { mergeShards } from './merge.ts';
+import { parseShard, shardOf } from './shard.ts';
+
+const FAKE_GRADER = new URL('./fixtures/fake-grader.mjs', import.meta.url).pathname;
+
+/** A class of fake submissions: each folder's mode.txt tells the fake grader how to behave. */
+function makeClass(modes: Record<string, string>) {
+  const root = mkdtempSync(join(tmpdir(), 'batch-'));
+  const submissions = join(root, 'submissions');
+  for (const [student, mode] of Object.entries(modes)) {
+    mkdirSync(join(submissions, student), { recursive: true });
+    writeFileSync(join(submissions, student, 'mode.txt'), mode);
+    writeFileSync(join(submissions, student, 'bottleneck.ts'), `// ${student}\n`);
+  }
+  const template = join(root, 'template.json');
+  writeFileSync(template, JSON.stringify(sampleReport()));
+  const log = join(root, 'grader.log');
+  writeFileSync(log, '');
+  const options = (outDir: string, extra: Partial<BatchOptions> = {}): BatchOptions => ({
+    submissionsDir: submissions,
+    outDir: join(root, outDir),
+    jobs: 2,
+    hidden: true,
+    backend: 'cpu',
+    seed: 1,
+    timeoutMs: 5_000,
+    graderVersion: 'test-1',
+    gradeCommand: [process.execPath, FAKE_GRADER, template, '{submission}'],
+    env: { ...process.env, FAKE_GRADER_LOG: log },
+    onProgress: () => {},
+    ...extra,
+  });
+  const starts = () =>
+    readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((l) => l.endsWith(' start'))
+      .map((l) => l.slice(0, -' start'.length));
+  return { root, submissions, options, starts, log };
+}
+
+const readCsv = (path: string) => parse(readFileSync(path, 'utf8'), { columns: true }) as Array<Record<string, string>>;
+const withoutSeconds = (rows: Array<Record<string, string>>) => rows.map(({ seconds: _, ...rest }) => rest);
+
+describe('gradeBatch', () => {
+  it('grades a correct, a wrong, a hanging and a crashing submission into four rows, and resumes', async () => {
+    const cls = makeClass({ alice: 'good', bob: 'wrong', carol: 'hang', dave: 'crash' });
+    const summary = await gradeBatch(cls.options('out', { timeoutMs: 2_000 }));
+    expect(summary).toMatchObject({ total: 4, graded: 2, errors: 1, timeouts: 1, skipped: 0 });
+    const rows = readCsv(summary.gradebook);
+    expect(rows.map((r) => [r.student, r.status])).toEqual([
+      ['alice', 'graded'],
+      ['bob', 'graded'],
+      ['carol', 'timeout'],
+      ['dave', 'error'],
+    ]);
+    const full = sampleReport();
+    expect(Number(rows[0]?.total)).toBe(full.score);
+    expect(Number(rows[1]?.total)).toBe(full.score - 3);
+    expect(rows[0]?.['ex3-bottleneck']).toBe('5');
+    expect(rows[0]?.backend).toBe('cpu');
+    expect(rows[2]?.total).toBe('');
+    expect(rows[3]?.message).toContain('simulated crash');
+    // Per-student reports are the student's view: no hidden check.
+    const html = readFileSync(join(cls.root, 'out/reports/alice/report.html'), 'utf8');
+    expect(html).toContain('check-bottleneck.branch');
+    expect(html).not.toContain('HIDDEN-CHECK-MESSAGE');
+    const page = readFileSync(summary.summary.html, 'utf8');
+    expect(page.match(/<svg/g)?.length).toBe(2);
+    const md = readFileSync(summary.summary.markdown, 'utf8');
+    expect(md).toContain('| 1 | bottleneck.shapes | Wrong shape: expected [4,6,6,3], found [4,6,6,6]. |');
+    expect(md).toMatch(/\| Output shapes <sub>bottleneck\.shapes<\/sub> \| 1 \/ 2 \| 50%/);
+
+    // Unchanged content, grader and settings: nothing is graded again.
+    const before = cls.starts().length;
+    const again = await gradeBatch(cls.options('out', { timeoutMs: 2_000 }));
+    expect(again.skipped).toBe(4);
+    expect(cls.starts().length).toBe(before);
+    // One edited submission is graded again; so are failures when asked to retry them.
+    writeFileSync(join(cls.submissions, 'bob', 'mode.txt'), 'good');
+    writeFileSync(join(cls.submissions, 'carol', 'mode.txt'), 'good');
+    const edited = await gradeBatch(cls.options('out', { retryFailed: true }));
+    expect(cls.starts().slice(before).sort()).toEqual(['bob', 'carol', 'dave']);
+    expect(edited).toMatchObject({ graded: 2, errors: 1, skipped: 1 });
+    // A new grader version regrades everyone.
+    await gradeBatch(cls.options('out', { graderVersion: 'test-2' }));
+    expect(cls.starts().length).toBe(before + 3 + 4);
+  });
+
+  it('merged shards give the same gradebook and summary as one unsharded run', async () => {
+    const modes = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`s${i}`, i % 3 === 0 ? 'wrong' : 'good']));
+    const cls = makeClass(modes);
+    const whole = await gradeBatch(cls.options('whole'));
+    const shards = [];
+    for (const index of [1, 2, 3])
+      shards.push(await gradeBatch(cls.options(`shard${index}`, { shard: { index, count: 3 } })));
+    expect(shards.reduce((n, s) => n + s.total, 0)).toBe(8);
+    expect(new Set(Object.keys(modes).map((s) => shardOf(s, 3))).size).toBeGreaterThan(1);
+    const merged = join(cls.root, 'merged');
+    await mergeShards(
+      shards.map((s) => s.outDir),
+      merged,
+    );
+    expect(withoutSeconds(readCsv(join(merged, 'gradebook.csv')))).toEqual(withoutSeconds(readCsv(whole.gradebook)));
+    expect(readFileSync(join(merged, 'summary.md'), 'utf8')).toBe(readFileSync(whole.summary.markdown, 'utf8'));
+    expect(readdirSync(join(merged, 'reports')).sort()).toEqual(Object.keys(modes).sort());
+  });
+
+  it('parses --shard and rejects nonsense with a usable message', () => {
+    expect(parseShard('2/4')).toEqual({ index: 2, count: 4 });
+    for (const bad of ['0/4', '5/4', '1/0', 'two/4', '1']) expect(() => parseShard(bad)).toThrow(/--shard 1\/4/);
+  });
+
+  it('loses nothing and grades nothing twice when the batch is killed with SIGKILL and re-run', async () => {
+    const students = Array.from({ length: 8 }, (_, i) => `p${i}`);
+    const cls = makeClass(Object.fromEntries(students.map((s) => [s, 'slow:300'])));
+    const opts = cls.options('out');
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(REPO_ROOT, 'grader/src/batch/main.ts'),
+        '--submissions',
+        opts.submissionsDir,
+        '--out',
+        opts.outDir,
+        '--jobs',
+        '2',
+        '--backend',
+        'cpu',
+        '--hidden',
+        '--grader-version',
+        'test-1',
+        '--grade-command',
+        JSON.stringify(opts.gradeCommand),
+      ],
+      { cwd: REPO_ROOT, env: opts.env, stdio: 'ignore' },
+    );
+    const resultsDir = join(opts.outDir, 'results');
+    const committed = () => (existsSync(resultsDir) ? readdirSync(resultsDir).filter((f) => f.endsWith('.json')) : []);
+    const deadline = Date.now() + 60_000;
+    while (committed().length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    // Graders the killed batch had just spawned live on as orphans: let them log their start and finish.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const before = committed().map((f) => f.slice(0, -5));
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    expect(before.length).toBeLessThan(students.length);
+    expect(existsSync(join(opts.outDir, 'gradebook.csv'))).toBe(false);
+
+    const startsBefore = cls.starts().length;
+    const summary = await gradeBatch(opts);
+    const rerun = cls.starts().slice(startsBefore);
+    for (const student of before) expect(rerun).not.toContain(student);
+    expect(rerun.sort()).toEqual(students.filter((s) => !before.includes(s)).sort());
+    expect(summary).toMatchObject({ total: 8, skipped: before.length, graded: 8 - before.length });
+    const rows = readCsv(summary.gradebook);
+    expect(rows.map((r) => r.student)).toEqual(students);
+    expect(rows.every((r) => r.status === 'graded')).toBe(true);
+  });
+});

@@ -1,0 +1,26 @@
+// Everything derived from results/ (gradebook and class summary) is rebuilt from those files alone, by the
+// batch at its end and by merge, so both give the same bytes for the same results.
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-file.ts';
+import { gradebookCsv } from './gradebook.ts';
+import { type BatchResult, readAllResults } from './result-file.ts';
+import { summarize, summaryHtml, summaryMarkdown } from './summary.ts';
+
+export interface Finalized {
+  results: BatchResult[];
+  files: { gradebook: string; summaryMd: string; summaryHtml: string };
+}
+
+export async function finalizeBatch(outDir: string): Promise<Finalized> {
+  const results = await readAllResults(outDir);
+  const summary = summarize(results);
+  const files = {
+    gradebook: join(outDir, 'gradebook.csv'),
+    summaryMd: join(outDir, 'summary.md'),
+    summaryHtml: join(outDir, 'summary.html'),
+  };
+  await writeFileAtomic(files.gradebook, gradebookCsv(results));
+  await writeFileAtomic(files.summaryMd, summaryMarkdown(summary));
+  await writeFileAtomic(files.summaryHtml, await summaryHtml(summary));
+  return { results, files };
+}

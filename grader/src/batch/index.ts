@@ -1,0 +1,159 @@
+// Batch grading: one folder per student, each graded in its own child process with a wall-clock limit.
+// Results are committed one file per student as they complete, so a run that is killed (even with
+// SIGKILL) resumes where it stopped, and no finished submission is graded twice.
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { BackendChoice } from '@course/d2l/backend';
+import { writeReports } from '../reporters/index.ts';
+import { finalizeBatch } from './finalize.ts';
+import { graderVersion as currentGraderVersion, REPO_ROOT } from './grader-version.ts';
+import { type BatchProgress, defaultProgress } from './progress.ts';
+import { type BatchResult, readResult, writeResult } from './result-file.ts';
+import { killGroup, runGradeCommand } from './run-one.ts';
+import { inShard, type Shard } from './shard.ts';
+import { hashFolder, listSubmissions } from './submissions.ts';
+
+export type { BatchProgress } from './progress.ts';
+export { parseShard, type Shard } from './shard.ts';
+
+export interface BatchOptions {
+  submissionsDir: string;
+  outDir: string;
+  jobs: number;
+  shard?: Shard;
+  hidden: boolean;
+  backend: BackendChoice;
+  seed: number;
+  /** Per submission, wall clock; default 15 minutes. */
+  timeoutMs?: number;
+  onProgress?: (progress: BatchProgress) => void;
+  /** The child's argv; '{submission}' is replaced by the folder. Default: the grader CLI with --format json. */
+  gradeCommand?: string[];
+  /** Extra arguments for the default grader command (e.g. a training switch). */
+  extraArgs?: string[];
+  /** Identity of the grader for resuming; default: package version plus a hash of the grading code. */
+  graderVersion?: string;
+  /** Grade again the submissions whose stored result is an error or a timeout. */
+  retryFailed?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface BatchSummary {
+  outDir: string;
+  /** Submissions in this shard. */
+  total: number;
+  graded: number;
+  errors: number;
+  timeouts: number;
+  /** Results kept from an earlier run (same content, grader and settings). */
+  skipped: number;
+  gradebook: string;
+  summary: { markdown: string; html: string };
+  results: BatchResult[];
+}
+
+export const DEFAULT_TIMEOUT_MS = 15 * 60 * 1000;
+
+export function defaultGradeCommand(opts: Pick<BatchOptions, 'hidden' | 'backend' | 'seed' | 'extraArgs'>): string[] {
+  return [
+    process.execPath,
+    '--import',
+    'tsx',
+    join(REPO_ROOT, 'grader/src/cli.ts'),
+    '--submission',
+    '{submission}',
+    '--format',
+    'json',
+    '--backend',
+    opts.backend,
+    '--seed',
+    String(opts.seed),
+    ...(opts.hidden ? ['--hidden'] : []),
+    ...(opts.extraArgs ?? []),
+  ];
+}
+
+function settingsKey(command: string[], opts: BatchOptions): string {
+  const key = JSON.stringify({
+    command: command.slice(1),
+    hidden: opts.hidden,
+    backend: opts.backend,
+    seed: opts.seed,
+  });
+  return createHash('sha256').update(key).digest('hex').slice(0, 16);
+}
+
+export async function gradeBatch(opts: BatchOptions): Promise<BatchSummary> {
+  if (!Number.isInteger(opts.jobs) || opts.jobs < 1) throw new Error(`--jobs ${opts.jobs} is not a whole number ≥ 1`);
+  const students = (await listSubmissions(opts.submissionsDir)).filter((s) => inShard(s, opts.shard));
+  const command = opts.gradeCommand ?? defaultGradeCommand(opts);
+  const version = opts.graderVersion ?? (await currentGraderVersion());
+  const settings = settingsKey(command, opts);
+  const progress = opts.onProgress ?? defaultProgress();
+  const live = new Set<number>();
+  const counts = { graded: 0, errors: 0, timeouts: 0, skipped: 0 };
+  let done = 0;
+
+  // Children lead their own process groups, so an interrupted batch must end them itself.
+  const onSignal = (signal: NodeJS.Signals) => {
+    for (const pid of live) killGroup(pid, 'SIGKILL');
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    process.kill(process.pid, signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const gradeOne = async (student: string) => {
+    const folder = join(opts.submissionsDir, student);
+    const contentHash = await hashFolder(folder);
+    const stored = await readResult(opts.outDir, student);
+    const fresh =
+      stored?.contentHash === contentHash && stored.graderVersion === version && stored.settings === settings;
+    if (fresh && (stored.status === 'graded' || !opts.retryFailed)) {
+      counts.skipped += 1;
+      progress({ done: ++done, total: students.length, student, status: 'skipped', seconds: 0 });
+      return;
+    }
+    const argv = command.map((arg) => arg.replaceAll('{submission}', folder));
+    const outcome = await runGradeCommand(argv, {
+      cwd: REPO_ROOT,
+      timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      env: opts.env,
+      track: (pid, alive) => (alive ? live.add(pid) : live.delete(pid)),
+    });
+    const base = { student, contentHash, graderVersion: version, settings, seconds: outcome.seconds };
+    const finishedAt = new Date().toISOString();
+    if (outcome.status === 'graded') {
+      // Reports first, the result file last: the result file is what marks the submission done.
+      await writeReports(outcome.report, join(opts.outDir, 'reports', student), { audience: 'student' });
+      await writeResult(opts.outDir, { ...base, status: 'graded', finishedAt, report: outcome.report });
+      counts.graded += 1;
+    } else {
+      await writeResult(opts.outDir, { ...base, status: outcome.status, finishedAt, message: outcome.message });
+      counts[outcome.status === 'timeout' ? 'timeouts' : 'errors'] += 1;
+    }
+    progress({ done: ++done, total: students.length, student, status: outcome.status, seconds: outcome.seconds });
+  };
+
+  try {
+    const queue = [...students];
+    const worker = async () => {
+      for (let student = queue.shift(); student !== undefined; student = queue.shift()) await gradeOne(student);
+    };
+    await Promise.all(Array.from({ length: Math.min(opts.jobs, Math.max(1, students.length)) }, worker));
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+
+  const { results, files } = await finalizeBatch(opts.outDir);
+  return {
+    outDir: opts.outDir,
+    total: students.length,
+    ...counts,
+    gradebook: files.gradebook,
+    summary: { markdown: files.summaryMd, html: files.summaryHtml },
+    results,
+  };
+}
