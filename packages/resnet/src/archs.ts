@@ -22,6 +22,8 @@ export interface ArchOptions {
   preset?: PresetName | Preset;
   inputShape?: [number, number, number];
   numClasses?: number;
+  /** 'zeros' when only the structure is wanted (counts, shapes): no random draws, many times faster. */
+  weights?: 'random' | 'zeros';
 }
 
 export function checkArch(name: string): ArchName {
@@ -34,11 +36,12 @@ export function checkArch(name: string): ArchName {
 /** Builds `name` under a preset (d2l by default); the chapter's own code builds ResNet-18 under d2l. */
 export function buildArch(name: string, options: ArchOptions = {}): tf.LayersModel {
   const arch = checkArch(name);
-  const preset = typeof options.preset === 'string' ? getPreset(options.preset) : (options.preset ?? getPreset('d2l'));
+  const chosen = typeof options.preset === 'string' ? getPreset(options.preset) : (options.preset ?? getPreset('d2l'));
+  const preset = options.weights === 'zeros' ? { ...chosen, kernelInitializer: 'zeros' as const } : chosen;
   const shape = { inputShape: options.inputShape, numClasses: options.numClasses };
   const preact = arch.startsWith('preact-');
   const depth = checkDepth(Number(arch.replace(/^(preact-)?resnet/, '')));
   if (preact) return preactResnet(depth, { preset, ...shape });
-  if (depth === 18 && preset.name === 'd2l') return resnet18(shape);
+  if (depth === 18 && preset.name === 'd2l') return resnet18({ preset, ...shape });
   return resnet(depth, { preset, ...shape });
 }

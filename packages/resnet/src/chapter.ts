@@ -63,8 +63,8 @@ export function resnetBlock(x: T, numChannels: number, numResiduals: number, opt
 }
 
 /** The chapter's ResNet-18: stem, four stages of two blocks (64, 128, 256, 512 channels), pool, dense. */
-export function resnet18(options: Partial<NetShape> = {}): tf.LayersModel {
-  const preset = PRESETS.d2l;
+export function resnet18(options: Partial<NetShape> & { preset?: Preset } = {}): tf.LayersModel {
+  const preset = options.preset ?? PRESETS.d2l;
   const shape = netShape(options, preset);
   const input = tf.input({ shape: shape.inputShape, name: 'input' });
   let x = stem(input, preset, { norm: true, bias: true });

@@ -51,6 +51,7 @@ export function conv(x: T, preset: Preset, spec: ConvSpec): T {
     strides,
     padding: explicit ? 'valid' : 'same',
     useBias: spec.bias,
+    kernelInitializer: preset.kernelInitializer,
     name: spec.name,
   });
   return apply(layer, input);
@@ -112,7 +113,10 @@ export function head(x: T, preset: Preset, numClasses: number): T {
   const [poolName, denseName] = NAMES[preset.naming].head;
   const pooled = apply(tf.layers.globalAveragePooling2d({ name: poolName }), x);
   const activation = preset.naming === 'keras' ? 'softmax' : 'linear';
-  return apply(tf.layers.dense({ units: numClasses, activation, name: denseName }), pooled);
+  return apply(
+    tf.layers.dense({ units: numClasses, activation, kernelInitializer: preset.kernelInitializer, name: denseName }),
+    pooled,
+  );
 }
 
 /** The BN → ReLU that closes a pre-activation network before pooling. */

@@ -31,6 +31,7 @@ interface PreactParts {
 
 /** The shared pre-activation and the shortcut: projection of it, a strided subsample of x, or x itself. */
 function preactivate(x: T, outChannels: number, options: ResidualOptions, preset: Preset): PreactParts {
+  // BEGIN SOLUTION
   const { use1x1conv = false, strides = 1, name } = options;
   const pre = relu(bn(x, preset, part(name, 'preact_bn')), part(name, 'preact_relu'));
   const bias = hasBias(preset.preactConvBias, false);
@@ -38,10 +39,12 @@ function preactivate(x: T, outChannels: number, options: ResidualOptions, preset
     ? conv(pre, preset, { filters: outChannels, kernelSize: 1, strides, bias, name: part(name, '0_conv') })
     : subsample(x, strides, part(name, '0_pool'));
   return { pre, shortcut };
+  // END SOLUTION
 }
 
 /** BN → ReLU → 3×3 conv (strides) → BN → ReLU → 3×3 conv, plus the shortcut; no activation after the addition. */
 export function preactResidual(x: T, numChannels: number, options: ResidualOptions = {}): T {
+  // BEGIN SOLUTION
   const { strides = 1, preset = PRESETS.d2l, name } = options;
   const { pre, shortcut } = preactivate(x, numChannels, options, preset);
   const bias = hasBias(preset.preactConvBias, true);
@@ -50,6 +53,7 @@ export function preactResidual(x: T, numChannels: number, options: ResidualOptio
   const lastBias = hasBias(preset.preactConvBias, false);
   y = conv(y, preset, { filters: numChannels, kernelSize: 3, bias: lastBias, name: part(name, '2_conv') });
   return add([shortcut, y], options.outName ?? part(name, 'out'));
+  // END SOLUTION
 }
 
 /**
@@ -57,6 +61,7 @@ export function preactResidual(x: T, numChannels: number, options: ResidualOptio
  * The stride sits on the 3×3 in every preset, as in He et al.'s code and Keras ResNetV2.
  */
 export function preactBottleneck(x: T, numChannels: number, options: ResidualOptions = {}): T {
+  // BEGIN SOLUTION
   const { strides = 1, preset = PRESETS.d2l, name } = options;
   const { pre, shortcut } = preactivate(x, 4 * numChannels, options, preset);
   const bias = hasBias(preset.preactConvBias, true);
@@ -68,6 +73,7 @@ export function preactBottleneck(x: T, numChannels: number, options: ResidualOpt
   const lastBias = hasBias(preset.preactConvBias, false);
   y = conv(y, preset, { filters: 4 * numChannels, kernelSize: 1, bias: lastBias, name: part(name, '3_conv') });
   return add([shortcut, y], options.outName ?? part(name, 'out'));
+  // END SOLUTION
 }
 
 export const PREACT_BASIC: BlockKind = { block: preactResidual, expansion: 1 };

@@ -32,6 +32,11 @@ export interface Preset {
   preactStrideOnLastBlock: boolean;
   /** Layer names: the chapter's stage names or Keras Applications' (conv2_block1_1_conv, ...). */
   naming: 'stages' | 'keras';
+  /**
+   * What conv and dense kernels start from; the layers' default (Glorot uniform) when absent.
+   * 'zeros' skips millions of random draws where only the structure matters (counting).
+   */
+  kernelInitializer?: 'zeros';
 }
 
 export const PRESETS: Record<PresetName, Preset> = {

@@ -43,6 +43,7 @@ export interface BlockKind {
  * input or its projection, then ReLU. The preset says which conv carries the stride.
  */
 export function bottleneck(x: T, numChannels: number, options: ResidualOptions = {}): T {
+  // BEGIN SOLUTION
   const { use1x1conv = false, strides = 1, preset = PRESETS.d2l, name } = options;
   const bias = hasBias(preset.convBias, true);
   const [s1, s3] = preset.bottleneckStride === 'first-1x1' ? [strides, 1] : [1, strides];
@@ -54,6 +55,7 @@ export function bottleneck(x: T, numChannels: number, options: ResidualOptions =
   y = bn(y, preset, part(name, '3_bn'));
   const shortcut = use1x1conv ? projection(x, 4 * numChannels, strides, preset, name) : x;
   return relu(add([shortcut, y], part(name, 'add')), options.outName ?? part(name, 'out'));
+  // END SOLUTION
 }
 
 export const BASIC: BlockKind = { block: residual, expansion: 1 };

@@ -1,0 +1,72 @@
+// `pnpm resnet summary …` and `pnpm train …` (= `pnpm resnet train …`). Bad input ends in one
+// line on stderr that says what to do, never a stack trace.
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { archSummary, archSummaryJson, formatArchSummary } from './arch-summary.ts';
+import { ARCH_NAMES } from './archs.ts';
+import { getPreset, PRESET_NAMES } from './presets.ts';
+
+export const USAGE = `usage:
+  pnpm resnet summary --arch NAME [--preset ${PRESET_NAMES.join('|')}] [--input H,W,C] [--classes N] [--json]
+  pnpm train [--epochs N] [--lr X] [--batch-size N] [--resize N] [--subset embedded|full|N,M] [--backend B] [--out DIR]
+architectures: ${ARCH_NAMES.join(', ')}`;
+
+export function parseInts(flag: string, text: string, count: number): number[] {
+  const parts = text.split(',').map((p) => p.trim());
+  const nums = parts.map(Number);
+  if (parts.length !== count || nums.some((n) => !Number.isInteger(n) || n <= 0)) {
+    const want = count === 1 ? 'a positive integer' : `${count} positive integers separated by commas`;
+    throw new Error(`--${flag} wants ${want}, got '${text}'`);
+  }
+  return nums;
+}
+
+export function summaryCommand(args: string[]): string {
+  const { values } = parseArgs({
+    args,
+    options: {
+      arch: { type: 'string' },
+      preset: { type: 'string', default: 'd2l' },
+      input: { type: 'string' },
+      classes: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (values.arch === undefined) throw new Error(`--arch is required; use one of: ${ARCH_NAMES.join(', ')}`);
+  const inputShape = values.input === undefined ? undefined : parseInts('input', values.input, 3);
+  const numClasses = values.classes === undefined ? undefined : parseInts('classes', values.classes, 1)[0];
+  const s = archSummary(values.arch, {
+    preset: getPreset(values.preset),
+    inputShape: inputShape as [number, number, number] | undefined,
+    numClasses,
+  });
+  return values.json ? JSON.stringify(archSummaryJson(s), null, 2) : formatArchSummary(s);
+}
+
+/** A missing exercise (the student release strips the solutions) gets its own explanation. */
+export function explain(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const first = message.split('\n')[0] ?? message;
+  if (String((err as { code?: unknown })?.code).startsWith('ERR_PARSE_ARGS')) {
+    return `${first}; run \`pnpm resnet --help\` for the flags`;
+  }
+  if (/not implemented yet/.test(first)) {
+    return `${first}: this architecture needs an exercise's solution, which is not part of this release`;
+  }
+  return first;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === 'summary') console.log(summaryCommand(rest));
+  else if (command === 'train') await (await import('./train-chapter.ts')).trainCommand(rest);
+  else if (command === undefined || command === '--help' || command === '-h') console.log(USAGE);
+  else throw new Error(`unknown command '${command}'; use 'summary' or 'train'`);
+}
+
+if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    console.error(`resnet: ${explain(err)}`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,3 @@
+export async function trainCommand(_args: string[]): Promise<void> {
+  throw new Error('train: coming soon');
+}
