@@ -2,7 +2,7 @@
 // benchmark ("every backend available") read. Loading a path makes it the active backend for a moment,
 // so the probe puts the one that was active back when it is done.
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_PATHS, type BackendName, type BackendPath } from './backend.ts';
+import { BACKEND_PATHS, type BackendName, type BackendPath, firstLine } from './backend.ts';
 
 export type PathState = 'available' | 'unavailable' | 'not-probed';
 
@@ -23,17 +23,12 @@ export interface ProbeOptions {
   webgpu?: boolean;
 }
 
-function oneLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return (text.split('\n').find((l) => l.trim() !== '') ?? text).trim().slice(0, 200);
-}
-
 async function probePath(path: BackendPath): Promise<PathStatus> {
   try {
     const { device, gpu } = await path.load();
     return { label: path.label, backend: path.backend, state: 'available', device, gpu };
   } catch (err) {
-    return { label: path.label, backend: path.backend, state: 'unavailable', reason: oneLine(err) };
+    return { label: path.label, backend: path.backend, state: 'unavailable', reason: firstLine(err) };
   }
 }
 

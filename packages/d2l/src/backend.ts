@@ -26,7 +26,7 @@ export interface BackendInfo {
 
 export const INSTALL_HINTS: Record<BackendName, string> = {
   tensorflow:
-    'install the native backend with network access: `npx pnpm@10 add -w @tensorflow/tfjs-node` (or tfjs-node-gpu with CUDA 11.2 + cuDNN 8.1); set TFJS_NODE_BASE_URI to use a mirror (see docs/gpu.md)',
+    'with network access (or a mirror: TFJS_NODE_CDN_STORAGE), run `npx pnpm@10 rebuild -r @tensorflow/tfjs-node-gpu @tensorflow/tfjs-node` (the GPU build needs CUDA 11.2 + cuDNN 8.1); see docs/gpu.md',
   webgpu:
     'needs the `webgpu` npm package (Dawn) and a GPU with Vulkan/Metal/D3D12 drivers; check with `npx pnpm@10 backends` (see docs/gpu.md)',
   wasm: 'reinstall dependencies: `npx pnpm@10 install` (the .wasm files ship in @tensorflow/tfjs-backend-wasm)',
@@ -59,7 +59,8 @@ export interface BackendPath {
 
 const require = createRequire(import.meta.url);
 
-function firstLine(err: unknown): string {
+/** The first non-empty line of an error, for one-line reasons (no stack traces). */
+export function firstLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return (text.split('\n').find((l) => l.trim() !== '') ?? text).trim().slice(0, 200);
 }
