@@ -35,12 +35,13 @@ export async function renderLineChartSvg(series: Series[], options: ChartOptions
     height: options.height ?? 240,
     background: 'white',
     data: { values },
-    mark: { type: 'line', clip: true, point: values.length <= 40 },
+    // Points keep a one-epoch test curve visible; long curves read better without them.
+    mark: { type: 'line', clip: true, point: series.some((s) => s.points.length < 3) },
     encoding: {
       x: { field: 'x', type: 'quantitative', title: options.xlabel ?? 'x', scale: scale(options.xlim) },
       y: { field: 'y', type: 'quantitative', title: options.ylabel ?? '', scale: scale(options.ylim) },
-      color: { field: 'series', type: 'nominal', title: null, sort: legend },
-      strokeDash: { field: 'series', type: 'nominal', title: null, sort: legend },
+      color: { field: 'series', type: 'nominal', title: null, scale: { domain: legend } },
+      strokeDash: { field: 'series', type: 'nominal', title: null, scale: { domain: legend } },
     },
   };
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });

@@ -162,7 +162,8 @@ export async function trainCh6(
     opts.animator ??
     createAnimator({
       xlabel: 'epoch',
-      xlim: [1, opts.numEpochs],
+      // The book clips at 1, hiding the first epoch's batches; short runs need them.
+      xlim: [0, opts.numEpochs],
       legend: ['train loss', 'train acc', 'test acc'],
       stream: opts.quiet ? { write: () => true, isTTY: false } : process.stderr,
     });
