@@ -1,0 +1,68 @@
+// Check 5, "nested function classes": zero the last layer of the residual branch in the rebuilt block;
+// a post-activation block must then compute relu(x), a pre-activation block exactly x.
+import * as tf from '@tensorflow/tfjs';
+import { readBlock } from '../analysis/graph.ts';
+import { blockKey, describeBlockCase } from '../items.ts';
+import { seedWeights } from '../topology.ts';
+import { type CaseVerdict, type CheckRunner, combine, modelOr } from './context.ts';
+
+const TOLERANCE = 1e-5;
+
+export const identityCheck: CheckRunner = (check, expected, ctx) => {
+  if (expected.kind !== 'block-identity')
+    throw new Error(`${check.id}: an identity check needs block-identity data, got ${expected.kind}`);
+  const fn = check.target;
+  const k = expected.case;
+  const what = describeBlockCase(fn, k);
+  const got = modelOr(ctx, blockKey(fn, k), what);
+  if (!('model' in got)) return combine([got], '');
+  const model = got.model;
+  const block = readBlock(model);
+  if ('error' in block) return combine([{ ok: false, status: 'failed', line: `${what}: ${block.error}` }], '');
+  const last = [...block.branchLayers].reverse().find((l) => l.trainableWeights.length > 0);
+  if (!last)
+    return combine(
+      [{ ok: false, status: 'failed', line: `${what}: the residual branch has no layer with weights` }],
+      '',
+    );
+  seedWeights(model, ctx.seed);
+  // Zero the trainable weights (kernel and bias, or BN's gamma and beta); BN's moving statistics stay.
+  const trainable = new Set(last.trainableWeights.map((w) => w.name));
+  last.setWeights(
+    last.getWeights().map((w, i) => (trainable.has(last.weights[i]?.name ?? '') ? tf.zerosLike(w) : w.clone())),
+  );
+  const verdict = tf.tidy((): CaseVerdict => {
+    const x = tf.randomNormal([2, ...k.inputShape], 0, 1, 'float32', ctx.seed);
+    const y = model.predict(x) as tf.Tensor;
+    const want = expected.expect === 'relu' ? tf.relu(x) : x;
+    if (!y.shape.every((d, i) => d === want.shape[i])) {
+      return {
+        ok: false,
+        status: 'failed',
+        line: `${what}: output shape [${y.shape}] differs from the input's [${want.shape}]`,
+      };
+    }
+    const diff = tf.max(tf.abs(tf.sub(y, want))).dataSync()[0] ?? Number.NaN;
+    if (diff <= TOLERANCE)
+      return {
+        ok: true,
+        line: `${what}: with '${last.name}' zeroed, the block computes ${expected.expect === 'relu' ? 'relu(x)' : 'x'} (max error ${diff.toExponential(1)})`,
+      };
+    const relu = tf.max(tf.abs(tf.sub(y, tf.relu(x)))).dataSync()[0] ?? Number.NaN;
+    const cause =
+      expected.expect === 'identity' && relu <= TOLERANCE
+        ? 'it computes relu(x): remove the activation after the addition'
+        : expected.expect === 'relu'
+          ? 'it does not compute relu(x): the shortcut must carry x unchanged and the ReLU come after the addition'
+          : 'it does not return x: the shortcut must carry x unchanged and nothing may follow the addition';
+    return {
+      ok: false,
+      status: 'failed',
+      line: `${what}: with '${last.name}' (the branch's last layer) zeroed, ${cause} (max error ${diff.toExponential(2)})`,
+    };
+  });
+  return combine(
+    [verdict],
+    `with the branch zeroed the block computes ${expected.expect === 'relu' ? 'relu(x)' : 'x'}`,
+  );
+};

@@ -1,0 +1,70 @@
+// Check 6: a small network built from the student's block (by the sandboxed runner; trained here on the
+// rebuilt topology) learns Fashion-MNIST under a fixed seed: the loss must fall and the test accuracy
+// reach the threshold measured from the reference (see grader/README.md). The report shows the curve.
+import { loadDataFashionMnist } from '@course/d2l/fashion-mnist';
+import { trainCh6 } from '@course/d2l/train';
+import { trainKey } from '../items.ts';
+import { seedWeights } from '../topology.ts';
+import { type CheckRunner, combine, modelOr } from './context.ts';
+
+export const trainingCheck: CheckRunner = async (check, expected, ctx) => {
+  if (expected.kind !== 'training')
+    throw new Error(`${check.id}: a training check needs training data, got ${expected.kind}`);
+  const profile = expected.profiles[ctx.profile];
+  const what = `a small network of ${check.target} blocks`;
+  const got = modelOr(ctx, trainKey(check.target), what);
+  if (!('model' in got)) return combine([got], '');
+  seedWeights(got.model, ctx.seed);
+  const data = await loadDataFashionMnist({
+    batchSize: profile.batchSize,
+    resize: profile.resize,
+    subset: profile.subset,
+    seed: ctx.seed,
+  });
+  let result: Awaited<ReturnType<typeof trainCh6>>;
+  try {
+    result = await trainCh6(got.model, data.train, data.test, {
+      numEpochs: profile.numEpochs,
+      lr: profile.lr,
+      backend: ctx.backend,
+      init: false,
+      seed: ctx.seed,
+      maxBatchesPerEpoch: profile.maxBatchesPerEpoch,
+      quiet: true,
+    });
+  } catch (err) {
+    const text = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    return combine([{ ok: false, status: 'failed', line: `${what}: training failed (${text})` }], '');
+  }
+  const curve = result.history.map((h) => ({
+    epoch: h.epoch,
+    trainLoss: h.trainLoss,
+    trainAcc: h.trainAcc,
+    testAcc: h.testAcc,
+  }));
+  const first = result.history[0];
+  const last = result.history.at(-1);
+  const f3 = (v: number) => v.toFixed(3);
+  const budget = `${profile.numEpochs} epoch(s)${profile.maxBatchesPerEpoch ? ` of ${profile.maxBatchesPerEpoch} batches` : ''}, batch ${profile.batchSize}, lr ${profile.lr}, ${data.source}`;
+  const lines = [
+    `budget: ${budget}; seed ${ctx.seed}; ${result.device}`,
+    ...result.history.map(
+      (h) => `epoch ${h.epoch}: loss ${f3(h.trainLoss)}, train acc ${f3(h.trainAcc)}, test acc ${f3(h.testAcc)}`,
+    ),
+  ];
+  if (!first || !last)
+    return combine([{ ok: false, status: 'failed', line: `${what}: no epoch ran` }], '', { curve, lines });
+  // The loss falls when the last epoch's mean is below ln(10), the loss of a uniform guess, and below the first's.
+  const falls = last.trainLoss < Math.log(10) && (result.history.length === 1 || last.trainLoss < first.trainLoss);
+  const threshold = `test accuracy ${f3(last.testAcc)} (needed ${f3(profile.minTestAcc)}; the reference reached ${f3(profile.referenceTestAcc)})`;
+  const verdict = !falls
+    ? {
+        ok: false as const,
+        status: 'failed' as const,
+        line: `${what}: the training loss did not fall (${f3(first.trainLoss)} → ${f3(last.trainLoss)}); ${threshold}`,
+      }
+    : last.testAcc < profile.minTestAcc
+      ? { ok: false as const, status: 'failed' as const, line: `${what}: ${threshold} is below the threshold` }
+      : { ok: true as const, line: `${what}: loss ${f3(first.trainLoss)} → ${f3(last.trainLoss)}, ${threshold}` };
+  return combine([verdict], verdict.line, { curve, lines });
+};

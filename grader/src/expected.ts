@@ -1,0 +1,112 @@
+// The expectations the checks compare against, generated from the reference by
+// grader/scripts/make-expected.ts (public: assignments/resnet/checks/expected.json; hidden:
+// grader/hidden/expected.json). Grading never needs the reference solution itself.
+import { z } from 'zod';
+import { readJsonFile } from './manifest.ts';
+import { BlockOptionsSchema, NetOptionsSchema } from './sandbox/protocol.ts';
+
+const Shape = z.array(z.number().int());
+const Totals = z.strictObject({ trainable: z.number().int(), total: z.number().int() });
+/** [kind, trainable, total] per layer with weights, in topological order. */
+const Rows = z.array(z.tuple([z.string(), z.number().int(), z.number().int()]));
+const Convention = z.strictObject({ name: z.string(), ...Totals.shape, rows: Rows });
+
+export const BlockCase = z.strictObject({
+  inputShape: Shape,
+  numChannels: z.number().int(),
+  options: BlockOptionsSchema,
+});
+export type BlockCase = z.infer<typeof BlockCase>;
+export const NetCase = z.strictObject({
+  depth: z.union([z.literal(50), z.literal(101), z.literal(152)]).optional(),
+  options: NetOptionsSchema,
+});
+export type NetCase = z.infer<typeof NetCase>;
+
+export const BlockShapes = z.strictObject({
+  kind: z.literal('block-shapes'),
+  cases: z.array(BlockCase.extend({ output: Shape })),
+});
+export const BlockParams = z.strictObject({
+  kind: z.literal('block-params'),
+  cases: z.array(BlockCase.extend({ conventions: z.array(Convention) })),
+});
+export const BlockStructure = z.strictObject({
+  kind: z.literal('block-structure'),
+  cases: z.array(
+    BlockCase.extend({
+      branch: z.array(z.array(z.string())),
+      shortcut: z.array(z.array(z.string())),
+      after: z.array(z.array(z.string())),
+    }),
+  ),
+});
+export const BlockIdentity = z.strictObject({
+  kind: z.literal('block-identity'),
+  case: BlockCase,
+  expect: z.enum(['relu', 'identity']),
+});
+export const NetShapes = z.strictObject({
+  kind: z.literal('net-shapes'),
+  cases: z.array(
+    NetCase.extend({
+      stem: Shape,
+      stages: z.array(z.strictObject({ blocks: z.number().int(), shape: Shape })),
+      output: Shape,
+    }),
+  ),
+});
+export const NetParams = z.strictObject({
+  kind: z.literal('net-params'),
+  cases: z.array(NetCase.extend({ conventions: z.array(Convention) })),
+});
+export const NetBuilds = z.strictObject({ kind: z.literal('net-builds'), cases: z.array(NetCase) });
+export const BlockBuilds = z.strictObject({ kind: z.literal('block-builds'), cases: z.array(BlockCase) });
+export const TrainingProfile = z.strictObject({
+  inputShape: Shape,
+  resize: z.number().int().optional(),
+  subset: z.enum(['embedded', 'full']),
+  batchSize: z.number().int(),
+  numEpochs: z.number().int(),
+  lr: z.number(),
+  maxBatchesPerEpoch: z.number().int().optional(),
+  /** Pass when the final test accuracy reaches this (reference's run minus the margin). */
+  minTestAcc: z.number(),
+  referenceTestAcc: z.number(),
+  margin: z.number(),
+});
+export const Training = z.strictObject({
+  kind: z.literal('training'),
+  profiles: z.strictObject({ 'cpu-small': TrainingProfile, 'gpu-long': TrainingProfile }),
+});
+export type TrainingProfile = z.infer<typeof TrainingProfile>;
+
+export const CheckExpectation = z.discriminatedUnion('kind', [
+  BlockBuilds,
+  BlockShapes,
+  BlockParams,
+  BlockStructure,
+  BlockIdentity,
+  NetBuilds,
+  NetShapes,
+  NetParams,
+  Training,
+]);
+export type CheckExpectation = z.infer<typeof CheckExpectation>;
+
+export const ExpectedFile = z.strictObject({
+  generatedBy: z.string(),
+  checks: z.record(z.string(), CheckExpectation),
+});
+export type ExpectedFile = z.infer<typeof ExpectedFile>;
+
+export function loadExpected(file: string): ExpectedFile {
+  const parsed = ExpectedFile.safeParse(readJsonFile(file));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `${file}: field '${issue?.path.join('.')}': ${issue?.message}; regenerate it with \`npx tsx grader/scripts/make-expected.ts\``,
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,120 @@
+// Runs INSIDE the sandboxed child, bundled by esbuild with TF.js and one student file into plain JS
+// (tsx cannot load under the permission model). It builds the requested models with the student's
+// functions and sends back each model's topology; everything else about the child is distrusted.
+import * as tf from '@tensorflow/tfjs';
+import type { BuildItem } from './protocol.ts';
+
+type Student = Record<string, unknown>;
+
+function send(message: unknown): void {
+  process.send?.(JSON.stringify(message));
+}
+
+/** Keep only stack frames in the student's own files (source-mapped), never the grader's. */
+function studentFrames(err: unknown, files: readonly string[]): string[] {
+  const stack = err instanceof Error && typeof err.stack === 'string' ? err.stack : '';
+  return stack
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line) && files.some((f) => line.includes(f)))
+    .map((line) => line.trim().slice(0, 500))
+    .slice(0, 20);
+}
+
+function messageOf(err: unknown): string {
+  const text = err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err);
+  return text.slice(0, 2000);
+}
+
+function fnOf(student: Student, name: string): ((...args: unknown[]) => unknown) | undefined {
+  const value = student[name];
+  return typeof value === 'function' ? (value as (...args: unknown[]) => unknown) : undefined;
+}
+
+type BlockFn = (x: tf.SymbolicTensor, numChannels: number, options?: object) => unknown;
+
+function asSymbolic(value: unknown, fn: string): tf.SymbolicTensor {
+  if (!(value instanceof tf.SymbolicTensor))
+    throw new NotATensor(`${fn} returned ${describe(value)}, not a tf.SymbolicTensor`);
+  return value;
+}
+
+class NotATensor extends Error {}
+class NotAModel extends Error {}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'undefined (missing return?)';
+  if (value === null) return 'null';
+  if (value instanceof tf.Tensor) return 'a concrete tf.Tensor';
+  return typeof value === 'object' ? `an object (${value.constructor?.name ?? 'Object'})` : `a ${typeof value}`;
+}
+
+/** The small network the training check trains: a stem, two student blocks, a head (28 px input). */
+function trainNet(block: BlockFn, fn: string, inputShape: number[]): tf.LayersModel {
+  const input = tf.input({ shape: inputShape });
+  let x = tf.layers
+    .conv2d({ filters: 16, kernelSize: 3, strides: 2, padding: 'same' })
+    .apply(input) as tf.SymbolicTensor;
+  x = tf.layers.batchNormalization().apply(x) as tf.SymbolicTensor;
+  x = tf.layers.activation({ activation: 'relu' }).apply(x) as tf.SymbolicTensor;
+  if (fn === 'bottleneck') {
+    x = asSymbolic(block(x, 4), fn);
+    x = asSymbolic(block(x, 8, { strides: 2, use1x1conv: true }), fn);
+  } else {
+    x = asSymbolic(block(x, 16), fn);
+    x = asSymbolic(block(x, 32, { strides: 2, use1x1conv: true }), fn);
+    x = tf.layers.batchNormalization().apply(x) as tf.SymbolicTensor;
+    x = tf.layers.activation({ activation: 'relu' }).apply(x) as tf.SymbolicTensor;
+  }
+  x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
+  const output = tf.layers.dense({ units: 10 }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: output });
+}
+
+function build(student: Student, item: BuildItem): tf.LayersModel {
+  const f = fnOf(student, item.fn);
+  if (!f) throw Object.assign(new Error(`${item.fn} is not exported`), { missingExport: true });
+  if (item.kind === 'block') {
+    const input = tf.input({ shape: item.inputShape });
+    const output = asSymbolic(f(input, item.numChannels, item.options), item.fn);
+    return tf.model({ inputs: input, outputs: output });
+  }
+  if (item.kind === 'trainnet') return trainNet(f as BlockFn, item.fn, item.inputShape);
+  const model = item.fn === 'bottleneckResnet' ? f(item.depth, item.options) : f(item.options);
+  if (!(model instanceof tf.LayersModel))
+    throw new NotAModel(`${item.fn} returned ${describe(model)}, not a tf.LayersModel`);
+  return model;
+}
+
+/** Entry point: called by the bundle with the student's module namespace and the file names to keep in stacks. */
+export function serve(load: () => Student, files: readonly string[]): void {
+  let student: Student;
+  try {
+    student = load();
+  } catch (err) {
+    send({ type: 'load-failed', message: messageOf(err), frames: studentFrames(err, files) });
+    return;
+  }
+  process.once('message', (raw) => {
+    const items = JSON.parse(String(raw)) as BuildItem[];
+    for (const item of items) {
+      try {
+        const model = build(student, item);
+        send({ type: 'built', key: item.key, topology: model.toJSON(null, false) });
+      } catch (err) {
+        const reason =
+          err instanceof NotATensor
+            ? 'not-a-tensor'
+            : err instanceof NotAModel
+              ? 'not-a-model'
+              : (err as { missingExport?: boolean }).missingExport
+                ? 'missing-export'
+                : 'exception';
+        send({ type: 'failed', key: item.key, reason, message: messageOf(err), frames: studentFrames(err, files) });
+      }
+      // Building allocates every weight (ResNet-152: ~230 MB); free them before the next model.
+      tf.disposeVariables();
+    }
+    // No disconnect here: it could drop replies still queued; the grader ends this process when all are in.
+  });
+  send({ type: 'ready' });
+}

@@ -1,0 +1,195 @@
+// Run one compiled student bundle in a child process under a time limit, a heap limit, Node's permission
+// model (read access to the bundle only; no writes, child processes or workers) and, where the OS allows,
+// a fresh network namespace. Replies are size-checked and parsed with zod; nothing else is believed.
+import { execFileSync, fork } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import type { SandboxLimits } from '../report-schema.ts';
+import { type BuildItem, ChildReply, MAX_REPLY_CHARS } from './protocol.ts';
+
+export interface SandboxOptions {
+  timeoutMs?: number;
+  heapMb?: number;
+}
+
+export const DEFAULT_LIMITS = { timeoutMs: 60_000, heapMb: 512 } as const;
+
+export type ItemOutcome =
+  | { ok: true; topology: Record<string, unknown> }
+  | {
+      ok: false;
+      reason:
+        | 'exception'
+        | 'not-a-tensor'
+        | 'not-a-model'
+        | 'missing-export'
+        | 'load-failed'
+        | 'timeout'
+        | 'out-of-memory'
+        | 'crashed'
+        | 'bad-reply';
+      message: string;
+      frames: string[];
+    };
+
+export interface SandboxRun {
+  outcomes: Map<string, ItemOutcome>;
+  /** Peak resident memory of the child, in MB (0 when /proc is not available). */
+  peakRssMb: number;
+  stderrTail: string;
+}
+
+let networkProbe: { isolate: boolean; description: string } | undefined;
+
+/** Whether children can get their own network namespace here (root on Linux with util-linux's unshare). */
+export function networkIsolation(): { isolate: boolean; description: string } {
+  if (networkProbe) return networkProbe;
+  const why = (description: string) =>
+    (networkProbe = { isolate: false, description: `not isolated (${description})` });
+  if (process.platform !== 'linux') return why(`network namespaces need Linux, this is ${process.platform}`);
+  if (process.getuid?.() !== 0) return why('network namespaces need root; run the grader as root in its container');
+  if (!existsSync('/usr/bin/unshare')) return why('util-linux unshare is not installed');
+  try {
+    execFileSync('/usr/bin/unshare', ['--net', 'true'], { stdio: 'ignore', timeout: 5000 });
+  } catch {
+    return why('unshare --net is not permitted in this container');
+  }
+  networkProbe = { isolate: true, description: 'isolated (fresh network namespace via unshare --net)' };
+  return networkProbe;
+}
+
+export function sandboxLimits(options: SandboxOptions = {}): SandboxLimits {
+  return {
+    timeoutMs: options.timeoutMs ?? DEFAULT_LIMITS.timeoutMs,
+    heapMb: options.heapMb ?? DEFAULT_LIMITS.heapMb,
+    permissionModel: true,
+    network: networkIsolation().description,
+  };
+}
+
+function rssOf(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Build `items` with the bundle at `file` in a sandboxed child; every item gets an outcome. */
+export function runSandboxed(
+  file: string,
+  items: readonly BuildItem[],
+  options: SandboxOptions = {},
+): Promise<SandboxRun> {
+  const limits = sandboxLimits(options);
+  const nodeFlags = [
+    '--experimental-permission',
+    `--allow-fs-read=${file}`,
+    `--max-old-space-size=${limits.heapMb}`,
+    '--enable-source-maps',
+    '--no-warnings',
+    '--disallow-code-generation-from-strings',
+  ];
+  const net = networkIsolation();
+  const child = fork(file, [], {
+    execPath: net.isolate ? '/usr/bin/unshare' : process.execPath,
+    execArgv: net.isolate ? ['--net', '--', process.execPath, ...nodeFlags] : nodeFlags,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: { PATH: '/usr/bin:/bin', NODE_OPTIONS: '' },
+    serialization: 'json',
+  });
+  const outcomes = new Map<string, ItemOutcome>();
+  let stderr = '';
+  let replyChars = 0;
+  let peak = 0;
+  let badReply: string | undefined;
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-8192);
+  });
+  child.stdout?.resume();
+  const poll = setInterval(() => {
+    peak = Math.max(peak, rssOf(child.pid));
+  }, 100);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, limits.timeoutMs);
+
+  child.on('message', (raw: unknown) => {
+    if (typeof raw !== 'string') {
+      badReply = 'the child sent something other than a JSON string';
+      return;
+    }
+    replyChars += raw.length;
+    if (raw.length > MAX_REPLY_CHARS || replyChars > 4 * MAX_REPLY_CHARS) {
+      badReply = `reply over ${MAX_REPLY_CHARS / 1024 / 1024} MB`;
+      child.kill('SIGKILL');
+      return;
+    }
+    let parsed: ChildReply;
+    try {
+      parsed = ChildReply.parse(JSON.parse(raw));
+    } catch {
+      badReply = 'a malformed reply (not from the grader runner)';
+      return;
+    }
+    peak = Math.max(peak, rssOf(child.pid));
+    if (parsed.type === 'ready') child.send(JSON.stringify(items));
+    else if (parsed.type === 'built') {
+      if (!outcomes.has(parsed.key)) outcomes.set(parsed.key, { ok: true, topology: parsed.topology });
+    } else if (parsed.type === 'failed') {
+      if (!outcomes.has(parsed.key))
+        outcomes.set(parsed.key, { ok: false, reason: parsed.reason, message: parsed.message, frames: parsed.frames });
+    } else {
+      for (const item of items)
+        outcomes.set(item.key, { ok: false, reason: 'load-failed', message: parsed.message, frames: parsed.frames });
+    }
+    if (items.every((i) => outcomes.has(i.key))) child.kill('SIGKILL');
+  });
+
+  return new Promise((resolvePromise) => {
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      const oom =
+        /heap out of memory|Allocation failed|RangeError: (Array buffer allocation failed|Invalid typed array length)/.test(
+          stderr,
+        );
+      const missing = items.filter((i) => !outcomes.has(i.key));
+      for (const item of missing) {
+        const outcome: ItemOutcome = timedOut
+          ? {
+              ok: false,
+              reason: 'timeout',
+              message: `timed out after ${limits.timeoutMs / 1000} s (an endless loop, or far too much work?)`,
+              frames: [],
+            }
+          : oom
+            ? {
+                ok: false,
+                reason: 'out-of-memory',
+                message: `ran out of memory (heap limit ${limits.heapMb} MB)`,
+                frames: [],
+              }
+            : badReply
+              ? { ok: false, reason: 'bad-reply', message: `the child process sent ${badReply}`, frames: [] }
+              : {
+                  ok: false,
+                  reason: 'crashed',
+                  message: `the child process ended (${signal ? `signal ${signal}` : `exit code ${code}`}) before returning a model${permissionHint(stderr)}`,
+                  frames: [],
+                };
+        outcomes.set(item.key, outcome);
+      }
+      resolvePromise({ outcomes, peakRssMb: Math.round(peak), stderrTail: stderr.slice(-2000) });
+    });
+  });
+}
+
+function permissionHint(stderr: string): string {
+  const m = /ERR_ACCESS_DENIED[\s\S]{0,200}?(?:permission: '?(\w+)'?|resource: '([^']*)')/.exec(stderr);
+  if (m || /ERR_ACCESS_DENIED/.test(stderr)) return `: access denied by the sandbox${m?.[2] ? ` (${m[2]})` : ''}`;
+  return '';
+}

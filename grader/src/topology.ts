@@ -1,0 +1,139 @@
+// The only thing a submission can hand the grader: a Keras-style model topology. It is validated here
+// (built-in layer classes only) and rebuilt with TF.js in the grader's own process, where every check runs.
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+
+/** TF.js built-in layers a residual network can reasonably use; anything else (a custom class) is refused. */
+export const ALLOWED_LAYERS = [
+  'InputLayer',
+  'Conv2D',
+  'DepthwiseConv2D',
+  'SeparableConv2D',
+  'BatchNormalization',
+  'LayerNormalization',
+  'Activation',
+  'ReLU',
+  'LeakyReLU',
+  'ELU',
+  'Softmax',
+  'Add',
+  'Concatenate',
+  'Multiply',
+  'MaxPooling2D',
+  'AveragePooling2D',
+  'GlobalAveragePooling2D',
+  'GlobalMaxPooling2D',
+  'Dense',
+  'Flatten',
+  'Reshape',
+  'ZeroPadding2D',
+  'Dropout',
+] as const;
+
+const LayerJson = z.looseObject({
+  class_name: z.string(),
+  name: z.string().optional(),
+  config: z.record(z.string(), z.unknown()),
+  inbound_nodes: z.array(z.unknown()).optional(),
+});
+
+const ModelJson = z.looseObject({
+  class_name: z.enum(['Model', 'Functional']),
+  config: z.looseObject({ layers: z.array(LayerJson).min(1).max(5000) }),
+});
+
+export class TopologyError extends Error {
+  override name = 'TopologyError';
+}
+
+/** Validate a topology from the child; throws TopologyError with a one-line, student-facing reason. */
+export function validateTopology(json: unknown): z.infer<typeof ModelJson> {
+  const parsed = ModelJson.safeParse(json);
+  if (!parsed.success) {
+    const cls = (json as { class_name?: unknown } | null)?.class_name;
+    if (cls === 'Sequential')
+      throw new TopologyError('the model is a tf.Sequential; build it with the functional API (tf.input ... tf.model)');
+    throw new TopologyError(
+      `the returned model's topology is not a TF.js functional model (${parsed.error.issues[0]?.message ?? 'invalid'})`,
+    );
+  }
+  for (const layer of parsed.data.config.layers) {
+    if (!(ALLOWED_LAYERS as readonly string[]).includes(layer.class_name)) {
+      throw new TopologyError(
+        `layer '${layer.name ?? layer.config.name ?? '?'}' has class '${layer.class_name}', which is not a TF.js built-in layer the grader accepts; build the block from tf.layers.* only`,
+      );
+    }
+  }
+  return parsed.data;
+}
+
+/**
+ * Replace every initializer with zeros: random initialisation of ResNet-152 costs seconds, and the checks
+ * either need no weights (shapes, counts, structure) or set them all with `seedWeights`.
+ */
+function zeroInitializers<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(zeroInitializers) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    out[key] = key.endsWith('_initializer') && v !== null ? { class_name: 'Zeros', config: {} } : zeroInitializers(v);
+  }
+  return out as T;
+}
+
+/** Rebuild a model from its validated topology, with fresh weights (set them with `seedWeights`). */
+export async function rebuildModel(json: unknown): Promise<tf.LayersModel> {
+  const topology = zeroInitializers(validateTopology(json));
+  try {
+    return await tf.models.modelFromJSON({ modelTopology: topology as unknown as tf.io.ModelJSON['modelTopology'] });
+  } catch (err) {
+    const text = (err instanceof Error ? err.message : String(err)).split('\n')[0]?.slice(0, 200);
+    throw new TopologyError(`the returned model cannot be rebuilt from its topology (${text})`);
+  }
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Set every weight from a seeded generator (Glorot-uniform kernels, zero biases, BN at identity), so a
+ * grade never depends on TF.js's global random state or on the order layers were created in.
+ */
+export function seedWeights(model: tf.LayersModel, seed: number): void {
+  const rand = mulberry32(seed);
+  for (const layer of model.layers) {
+    const values = layer.getWeights().map((w, i) => {
+      const name = layer.weights[i]?.originalName ?? '';
+      const size = w.size;
+      const data = new Float32Array(size);
+      if (/gamma$|moving_variance$/.test(name)) data.fill(1);
+      else if (/(kernel|embeddings)$/.test(name) && w.shape.length >= 2) {
+        const receptive = w.shape.slice(0, -2).reduce((a, b) => a * b, 1);
+        const fanIn = (w.shape.at(-2) ?? 1) * receptive;
+        const fanOut = (w.shape.at(-1) ?? 1) * receptive;
+        const limit = Math.sqrt(6 / (fanIn + fanOut));
+        for (let k = 0; k < size; k++) data[k] = (rand() * 2 - 1) * limit;
+      }
+      return tf.tensor(data, w.shape);
+    });
+    if (values.length > 0) layer.setWeights(values);
+    for (const v of values) v.dispose();
+  }
+}
+
+/** Free a rebuilt model's weights. */
+export function disposeModel(model: tf.LayersModel): void {
+  try {
+    model.dispose();
+  } catch {
+    // Already disposed (a layer shared by two cached models): nothing left to free.
+  }
+}
