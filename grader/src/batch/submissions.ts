@@ -19,14 +19,15 @@ export async function listSubmissions(dir: string): Promise<string[]> {
     .sort();
 }
 
-async function filesUnder(root: string, dir: string = root): Promise<string[]> {
+/** Every file under root, as paths relative to it, leaving out folders named in `skipped`. */
+export async function filesUnder(root: string, skipped: ReadonlySet<string> = SKIPPED, dir = root): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const nested = await Promise.all(
     entries
-      .filter((e) => !SKIPPED.has(e.name))
+      .filter((e) => !skipped.has(e.name))
       .map(async (e) => {
         const path = join(dir, e.name);
-        if (e.isDirectory()) return filesUnder(root, path);
+        if (e.isDirectory()) return filesUnder(root, skipped, path);
         return e.isFile() ? [relative(root, path)] : [];
       }),
   );

@@ -1,27 +1,16 @@
 // The Gradescope autograder zip: setup.sh and run_autograder at its root, beside the course's own files
 // (Gradescope unpacks the zip into /autograder/source and runs setup.sh there once).
 import { execFileSync } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import { type Zippable, zipSync } from 'fflate';
 import { REPO_ROOT } from '../batch/grader-version.ts';
+import { filesUnder } from '../batch/submissions.ts';
 
 const HERE = new URL('./', import.meta.url).pathname;
 const EXCLUDED = new Set(['node_modules', '.git', 'out', '.turbo', '.d2l-cache', 'runs']);
 const EXECUTABLE = { os: 3, attrs: 0o100755 << 16 } as const;
 const REGULAR = { os: 3, attrs: 0o100644 << 16 } as const;
-
-async function walk(root: string, dir = root): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  const nested = await Promise.all(
-    entries
-      .filter((e) => !EXCLUDED.has(e.name))
-      .map((e) =>
-        e.isDirectory() ? walk(root, join(dir, e.name)) : e.isFile() ? [relative(root, join(dir, e.name))] : [],
-      ),
-  );
-  return nested.flat();
-}
 
 /** The files a fresh clone would have (tracked or new, not ignored); without git, the tree minus build output. */
 export async function courseFiles(root: string = REPO_ROOT): Promise<string[]> {
@@ -33,7 +22,7 @@ export async function courseFiles(root: string = REPO_ROOT): Promise<string[]> {
     });
     return out.split('\0').filter((f) => f !== '' && !f.split('/').some((part) => EXCLUDED.has(part)));
   } catch {
-    return (await walk(root)).map((f) => f.split(sep).join('/'));
+    return (await filesUnder(root, EXCLUDED)).map((f) => f.split(sep).join('/'));
   }
 }
 
