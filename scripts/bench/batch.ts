@@ -4,9 +4,9 @@
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BackendChoice } from '@course/d2l/backend';
-import { REPO_ROOT } from '@course/grader/batch/grader-version';
-import { gradeBatch } from '@course/grader/batch/index';
+import { REPO_ROOT } from '../../grader/src/batch/grader-version.ts';
+import { gradeBatch } from '../../grader/src/batch/index.ts';
+import type { BackendChoice } from '../../packages/d2l/src/backend.ts';
 
 const NAME = 'batch grading throughput';
 
