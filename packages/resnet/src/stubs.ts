@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 export const BEGIN = '// BEGIN SOLUTION';
 export const END = '// END SOLUTION';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const SOLUTION_DIR = join(REPO, 'packages/resnet/src/solution');
 export const STUB_DIR = join(REPO, 'assignments/resnet/src');
 export const EXERCISE_FILES = ['bottleneck.ts', 'preact.ts'] as const;

@@ -1,0 +1,54 @@
+// The handout (assignments/resnet/README.md) is rendered from the assignment's manifest, so the
+// tasks, points and checks a student reads are the ones the grader uses.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Handlebars from 'handlebars';
+// The grader owns the manifest and its schema; a relative import avoids a package cycle (grader → resnet).
+import { loadManifest, type Manifest } from '../../../grader/src/manifest.ts';
+import { REPO } from './stubs.ts';
+
+export const ASSIGNMENT_DIR = join(REPO, 'assignments/resnet');
+export const MANIFEST_PATH = join(ASSIGNMENT_DIR, 'manifest.json');
+export const TEMPLATE_PATH = join(ASSIGNMENT_DIR, 'handout/README.md.hbs');
+export const HANDOUT_PATH = join(ASSIGNMENT_DIR, 'README.md');
+
+/** "1", "1 and 5", "1, 4 and 5". */
+export function listing(items: string[]): string {
+  return items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+const sum = (xs: Array<{ points: number }>) => xs.reduce((s, x) => s + x.points, 0);
+
+/** What the template sees: the manifest's tasks with their public checks, grouped by student file. */
+export function handoutView(manifest: Manifest) {
+  const tasks = manifest.tasks.map((task) => ({
+    ...task,
+    auto: task.kind === 'auto',
+    checks: manifest.checks.filter((c) => c.task === task.id && c.visibility === 'visible'),
+  }));
+  const auto = tasks.filter((t) => t.auto);
+  const fileNames = [...new Set(auto.map((t) => t.file).filter((f) => f !== undefined))];
+  return {
+    title: manifest.title,
+    tasks,
+    manualExercises: listing(tasks.filter((t) => !t.auto).map((t) => String(t.exercise))),
+    files: fileNames.map((name) => ({ name, tasks: auto.filter((t) => t.file === name) })),
+    totalPoints: sum(tasks),
+    autoPoints: sum(auto),
+    manualPoints: sum(tasks) - sum(auto),
+  };
+}
+
+export function renderHandout(manifest: Manifest, template: string): string {
+  // noEscape: the output is Markdown, not HTML; strict: a misspelt field fails instead of vanishing.
+  const hbs = Handlebars.create();
+  // A table cell must not contain a bare pipe (e.g. "bottleneckResnet(50|101|152)").
+  hbs.registerHelper('cell', (text: unknown) => String(text).replace(/\|/g, '\\|'));
+  const render = hbs.compile(template, { noEscape: true, strict: true });
+  return render(handoutView(manifest));
+}
+
+/** The handout as the generator would write it now. */
+export function expectedHandout(): string {
+  return renderHandout(loadManifest(MANIFEST_PATH), readFileSync(TEMPLATE_PATH, 'utf8'));
+}
