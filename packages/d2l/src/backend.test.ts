@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -213,4 +215,38 @@ describe('real loaders (cpu and wasm only)', () => {
       expect(tf.getBackend()).toBe('cpu');
     },
   );
+});
+
+describe("webgpu wiring on Dawn's null adapter (no GPU needed)", () => {
+  // Dawn's "null" backend hands out an adapter that computes nothing: enough to check that navigator.gpu is
+  // set before the TF.js backend registers, that releaseBackend gives the device back, and that the process
+  // then exits. It runs in a child so that this process never holds a Dawn instance.
+  it('registers, reports a GPU device, releases, refuses reuse, and the process exits', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'd2l-webgpu-'));
+    const script = join(dir, 'webgpu-null.mts');
+    const backendUrl = new URL('./backend.ts', import.meta.url).href;
+    writeFileSync(
+      script,
+      `import { currentBackend, releaseBackend, useBackend } from ${JSON.stringify(backendUrl)};
+const info = await useBackend('webgpu');
+await releaseBackend();
+const reuse = await useBackend('webgpu').then(() => 'reused', (e) => e.message);
+console.log(JSON.stringify({ info, after: currentBackend() ?? null, gpu: globalThis.navigator?.gpu ?? null, reuse }));`,
+    );
+    const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
+    const run = spawnSync(tsx, [script], {
+      env: { ...process.env, D2L_DAWN_FLAGS: 'backend=null' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    rmSync(dir, { recursive: true, force: true });
+    expect(run.error).toBeUndefined(); // a hang would end in a timeout error here
+    expect(run.status).toBe(0);
+    const got = JSON.parse(run.stdout.trim().split('\n').pop()!);
+    expect(got.info).toMatchObject({ name: 'webgpu', gpu: true });
+    expect(got.info.device).toMatch(/^gpu:0 \(webgpu/);
+    expect(got.after).toBeNull();
+    expect(got.gpu).toBeNull();
+    expect(got.reuse).toContain('the webgpu device was released in this process');
+  });
 });

@@ -169,7 +169,7 @@ function dawnPreflight(): { ok: true; description: string } | { ok: false; reaso
   }
   const script = `const { create, globals } = await import(process.env.D2L_DAWN_URL);
 Object.assign(globalThis, globals);
-const a = await create([]).requestAdapter({ powerPreference: 'high-performance' });
+const a = await create(${JSON.stringify(dawnFlags())}).requestAdapter({ powerPreference: 'high-performance' });
 const i = a?.info ?? {};
 process.stdout.write(JSON.stringify(a ? { ok: true, description: [i.vendor, i.architecture, i.description].filter(Boolean).join(' ') } : { ok: false }));
 process.exit(0);`;
@@ -187,6 +187,14 @@ process.exit(0);`;
   return { ok: false, reason: `no WebGPU adapter (Dawn: ${dawnReason(run.stderr ?? '')})` };
 }
 
+/** Extra Dawn flags, `;`-separated, e.g. D2L_DAWN_FLAGS='adapter=NVIDIA' or 'backend=vulkan' (see the webgpu README). */
+function dawnFlags(): string[] {
+  return (process.env.D2L_DAWN_FLAGS ?? '')
+    .split(';')
+    .map((f) => f.trim())
+    .filter(Boolean);
+}
+
 let dawnGpu: DawnGpu | undefined;
 let webgpuReleased = false;
 
@@ -199,7 +207,7 @@ async function loadWebgpu(): Promise<LoadedBackend> {
     description = pre.description;
     const dawn = (await import(DAWN_PACKAGE)) as DawnModule;
     Object.assign(globalThis, dawn.globals);
-    dawnGpu = dawn.create([]);
+    dawnGpu = dawn.create(dawnFlags());
     // tfjs-backend-webgpu registers itself at import time only if navigator.gpu exists, so this comes first.
     // navigator is a getter on Node 21+, a plain global on Node 20: defineProperty works on both.
     Object.defineProperty(globalThis, 'navigator', { value: { gpu: dawnGpu }, configurable: true, writable: true });
