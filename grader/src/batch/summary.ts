@@ -72,6 +72,10 @@ async function svg(spec: TopLevelSpec): Promise<string> {
 }
 
 export async function summaryCharts(summary: ClassSummary): Promise<{ histogram: string; passRates: string }> {
+  // Whole students only on the count axis (vega picks fractional ticks for small classes).
+  const most = Math.max(1, ...summary.histogram.map((b) => b.count));
+  const countAxis =
+    most <= 10 ? { values: Array.from({ length: most + 1 }, (_, i) => i), format: 'd' } : { format: 'd' };
   const histogram = await svg({
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: 'Scores',
@@ -81,7 +85,7 @@ export async function summaryCharts(summary: ClassSummary): Promise<{ histogram:
     mark: 'bar',
     encoding: {
       x: { field: 'bin', type: 'ordinal', sort: null, title: 'score (percent of the maximum)' },
-      y: { field: 'count', type: 'quantitative', title: 'students', axis: { tickMinStep: 1 } },
+      y: { field: 'count', type: 'quantitative', title: 'students', axis: countAxis },
     },
   });
   const passRates = await svg({
