@@ -8,8 +8,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-// TF.js's cpu Conv2DBackpropFilter is very slow (seconds for a 100-image batch), so the
-// learning test uses a dense net with BatchNorm, and the convnet runs only a few small batches.
+// The learning test uses a dense net with BatchNorm (cheapest on cpu); the convnet runs a few small batches.
 function smallMlp(): tf.LayersModel {
   return tf.sequential({
     layers: [
