@@ -27,7 +27,7 @@ export async function renderLineChartSvg(series: Series[], options: ChartOptions
     s.points.filter((p) => Number.isFinite(p.y)).map((p) => ({ ...p, series: s.name })),
   );
   const scale = (domain?: [number, number]) => (domain ? { domain, nice: false } : { zero: false });
-  const legend = series.map((s) => s.name);
+  const byName = { field: 'series', type: 'nominal', scale: { domain: series.map((s) => s.name) } } as const;
   const spec: vl.TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     ...(options.title ? { title: options.title } : {}),
@@ -35,16 +35,26 @@ export async function renderLineChartSvg(series: Series[], options: ChartOptions
     height: options.height ?? 240,
     background: 'white',
     data: { values },
-    // Points keep a one-epoch test curve visible; long curves read better without them.
-    mark: { type: 'line', clip: true, point: series.some((s) => s.points.length < 3) },
     encoding: {
       x: { field: 'x', type: 'quantitative', title: options.xlabel ?? 'x', scale: scale(options.xlim) },
       y: { field: 'y', type: 'quantitative', title: options.ylabel ?? '', scale: scale(options.ylim) },
-      color: { field: 'series', type: 'nominal', title: null, scale: { domain: legend } },
-      strokeDash: { field: 'series', type: 'nominal', title: null, scale: { domain: legend } },
     },
+    layer: [
+      {
+        mark: { type: 'line', clip: true },
+        encoding: { color: { ...byName, legend: { title: null } }, strokeDash: { ...byName, legend: { title: null } } },
+      },
+      // Dots for curves too short to draw a line (e.g. test accuracy after one epoch).
+      {
+        transform: [{ filter: { field: 'series', oneOf: series.filter((s) => s.points.length < 3).map((s) => s.name) } }],
+        mark: { type: 'point', filled: true, size: 40 },
+        encoding: { color: { ...byName, legend: null } },
+      },
+    ],
   };
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  // The dots layer hides its legend on purpose; vega-lite would warn about the "conflict".
+  const compiled = vl.compile(spec, { logger: vega.logger(vega.None) }).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {
