@@ -126,7 +126,10 @@ export async function gradeBatch(opts: BatchOptions): Promise<BatchSummary> {
     const finishedAt = new Date().toISOString();
     if (outcome.status === 'graded') {
       // Reports first, the result file last: the result file is what marks the submission done.
-      await writeReports(outcome.report, join(opts.outDir, 'reports', student), { audience: 'student' });
+      await writeReports(outcome.report, join(opts.outDir, 'reports', student), {
+        audience: 'student',
+        stepSummary: false,
+      });
       await writeResult(opts.outDir, { ...base, status: 'graded', finishedAt, report: outcome.report });
       counts.graded += 1;
     } else {

@@ -120,4 +120,20 @@ describe('appendStepSummary', () => {
     expect(text.toString('utf8')).toContain('1 MiB');
     expect(text.toString('utf8')).not.toContain('\uFFFD');
   });
+
+  it('is what writeReports does with report.md inside a GitHub Actions step, unless told not to', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'summary-'));
+    const file = join(dir, 'step.md');
+    const saved = process.env.GITHUB_STEP_SUMMARY;
+    process.env.GITHUB_STEP_SUMMARY = file;
+    try {
+      await writeReports(report, join(dir, 'a'), { audience: 'student' });
+      expect(readFileSync(file, 'utf8')).toBe(`${readFileSync(join(dir, 'a', 'report.md'), 'utf8')}\n`);
+      await writeReports(report, join(dir, 'b'), { stepSummary: false });
+      expect(readFileSync(file, 'utf8')).not.toContain('HIDDEN-CHECK-MESSAGE');
+    } finally {
+      if (saved === undefined) delete process.env.GITHUB_STEP_SUMMARY;
+      else process.env.GITHUB_STEP_SUMMARY = saved;
+    }
+  });
 });

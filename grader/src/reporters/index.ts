@@ -20,6 +20,11 @@ export interface RenderOptions {
   color?: boolean;
 }
 
+export interface WriteOptions extends RenderOptions {
+  /** Also append report.md to $GITHUB_STEP_SUMMARY when it is set (default true; batch mode turns it off). */
+  stepSummary?: boolean;
+}
+
 /** The file each format is written to by writeReports. */
 export const REPORT_FILES: Record<ReportFormat, string> = {
   text: 'report.txt',
@@ -67,12 +72,18 @@ export function renderReport(report: GradeReport, format: ReportFormat, opts: Re
   }
 }
 
-/** Writes every format into outDir (each file atomically) and returns the paths written. */
-export async function writeReports(report: GradeReport, outDir: string, opts: RenderOptions = {}): Promise<string[]> {
+/**
+ * Writes every format into outDir (each file atomically) and returns the paths written. In a GitHub
+ * Actions step the Markdown report also goes to the step summary, so `pnpm grade --out DIR` is all a
+ * workflow needs.
+ */
+export async function writeReports(report: GradeReport, outDir: string, opts: WriteOptions = {}): Promise<string[]> {
   const paths: string[] = [];
   for (const format of REPORT_FORMATS) {
     const path = join(outDir, REPORT_FILES[format]);
-    await writeFileAtomic(path, renderReport(report, format, { ...opts, color: false }));
+    const text = renderReport(report, format, { ...opts, color: false });
+    await writeFileAtomic(path, text);
+    if (format === 'markdown' && opts.stepSummary !== false) appendStepSummary(text);
     paths.push(path);
   }
   return paths;
