@@ -56,7 +56,7 @@ export async function runAutograder(opts: AutograderOptions): Promise<Gradescope
         elapsed(),
       );
     } else {
-      const command = opts.command ?? defaultGradeCommand({ hidden: true, backend: 'auto', seed: 1 });
+      const command = opts.command ?? defaultGradeCommand({ hidden: true, backend: 'auto', seed: 0 });
       const outcome = await runGradeCommand(
         command.map((arg) => arg.replaceAll('{submission}', folder)),
         { cwd: REPO_ROOT, timeoutMs: opts.timeoutMs },
