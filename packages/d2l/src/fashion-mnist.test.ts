@@ -1,11 +1,12 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDataFashionMnist } from './fashion-mnist.ts';
 import { DEBIAN_DIR, downloadFashionMnist, FILE_NAMES, type SplitFile } from './fashion-mnist-files.ts';
-import { readIdx } from './idx.ts';
+import { encodeIdx, readIdx } from './idx.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -98,6 +99,32 @@ describe('full files', () => {
       /D2L_DATA_DIR[\s\S]*go online once[\s\S]*apt-get install dataset-fashion-mnist[\s\S]*Searched: .*d2l-empty-/,
     );
     expect((await loadDataFashionMnist(opts)).source).toBe('embedded subset (2000/500)');
+  });
+
+  it('finds full files through $D2L_DATA_DIR, and rejects images and labels that do not pair up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'd2l-env-'));
+    const write = (k: SplitFile, shape: number[]) => {
+      const count = shape.reduce((a, b) => a * b, 1);
+      const data = Uint8Array.from({ length: count }, (_, i) => (shape.length === 1 ? i % 10 : i % 256));
+      writeFileSync(join(dir, `${FILE_NAMES[k]}.gz`), gzipSync(encodeIdx({ shape, data })));
+    };
+    write('trainImages', [30, 28, 28]);
+    write('trainLabels', [30]);
+    write('testImages', [20, 28, 28]);
+    write('testLabels', [20]);
+    const saved = process.env.D2L_DATA_DIR;
+    process.env.D2L_DATA_DIR = dir;
+    try {
+      const data = await loadDataFashionMnist({ batchSize: 8 });
+      expect([data.source, data.train.size, data.test.size]).toEqual([dir, 30, 20]);
+      write('testLabels', [19]);
+      await expect(loadDataFashionMnist({ batchSize: 8 })).rejects.toThrow(
+        /holds 20 images but .*t10k-labels.* holds 19 labels/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.D2L_DATA_DIR;
+      else process.env.D2L_DATA_DIR = saved;
+    }
   });
 
   it('a download that fails verification leaves nothing in the cache', async () => {

@@ -1,6 +1,7 @@
 // The book's `load_data_fashion_mnist`: train and test iterators of NHWC float32 batches in [0, 1].
 // Images stay as bytes in memory; each batch is scaled and (when asked) resized only when it is
 // drawn, so 60,000 images at 96 px never sit in memory at once.
+import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -190,7 +191,12 @@ function embeddedFiles(): FullFiles {
 const setCache = new Map<string, ImageSet>();
 
 function readCached(imagesPath: string, labelsPath: string): ImageSet {
-  const key = `${imagesPath}\0${labelsPath}`;
+  // Size and mtime in the key: a file replaced in place (a new download, a test) is read again.
+  const stamp = (p: string) => {
+    const st = statSync(p);
+    return `${p}:${st.size}:${st.mtimeMs}`;
+  };
+  const key = `${stamp(imagesPath)}|${stamp(labelsPath)}`;
   let set = setCache.get(key);
   if (!set) {
     set = readImageSet(imagesPath, labelsPath);
