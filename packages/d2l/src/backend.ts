@@ -241,6 +241,8 @@ export async function releaseBackend(): Promise<void> {
 async function loadWasm(): Promise<LoadedBackend> {
   await import('@tensorflow/tfjs-backend-wasm');
   await activate('wasm');
+  // Stock wasm cannot train a convnet (no Conv2DBackpropFilter): add XNNPACK-built gradients.
+  (await import('./wasm/index.ts')).registerWasmTraining();
   return { device: 'cpu (wasm, XNNPACK)', gpu: false };
 }
 
