@@ -46,7 +46,9 @@ export async function renderLineChartSvg(series: Series[], options: ChartOptions
       },
       // Dots for curves too short to draw a line (e.g. test accuracy after one epoch).
       {
-        transform: [{ filter: { field: 'series', oneOf: series.filter((s) => s.points.length < 3).map((s) => s.name) } }],
+        transform: [
+          { filter: { field: 'series', oneOf: series.filter((s) => s.points.length < 3).map((s) => s.name) } },
+        ],
         mark: { type: 'point', filled: true, size: 40 },
         encoding: { color: { ...byName, legend: null } },
       },
