@@ -114,6 +114,14 @@ describe('gradeBatch', () => {
     expect(readdirSync(join(merged, 'reports')).sort()).toEqual(Object.keys(modes).sort());
   });
 
+  it('is not held up by a descendant that escapes the process group, nor grades its own --out folder', async () => {
+    const cls = makeClass({ eve: 'escape' });
+    const summary = await gradeBatch(cls.options('submissions/zz-out'));
+    const pid = Number(readFileSync(join(cls.submissions, 'eve', 'escaped.pid'), 'utf8'));
+    process.kill(pid, 'SIGKILL');
+    expect(summary.results.map((r) => [r.student, r.status])).toEqual([['eve', 'graded']]);
+  });
+
   it('parses --shard and rejects nonsense with a usable message', () => {
     expect(parseShard('2/4')).toEqual({ index: 2, count: 4 });
     for (const bad of ['0/4', '5/4', '1/0', 'two/4', '1']) expect(() => parseShard(bad)).toThrow(/--shard 1\/4/);

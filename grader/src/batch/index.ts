@@ -2,7 +2,7 @@
 // Results are committed one file per student as they complete, so a run that is killed (even with
 // SIGKILL) resumes where it stopped, and no finished submission is graded twice.
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { BackendChoice } from '@course/d2l/backend';
 import { writeReports } from '../reporters/index.ts';
 import { finalizeBatch } from './finalize.ts';
@@ -85,7 +85,11 @@ function settingsKey(command: string[], opts: BatchOptions): string {
 
 export async function gradeBatch(opts: BatchOptions): Promise<BatchSummary> {
   if (!Number.isInteger(opts.jobs) || opts.jobs < 1) throw new Error(`--jobs ${opts.jobs} is not a whole number ≥ 1`);
-  const students = (await listSubmissions(opts.submissionsDir)).filter((s) => inShard(s, opts.shard));
+  const outDir = resolve(opts.outDir);
+  // An --out folder inside --submissions is not a student.
+  const students = (await listSubmissions(opts.submissionsDir)).filter(
+    (s) => inShard(s, opts.shard) && resolve(opts.submissionsDir, s) !== outDir,
+  );
   const command = opts.gradeCommand ?? defaultGradeCommand(opts);
   const version = opts.graderVersion ?? (await currentGraderVersion());
   const settings = settingsKey(command, opts);

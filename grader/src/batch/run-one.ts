@@ -93,6 +93,17 @@ export function runGradeCommand(argv: string[], opts: RunOptions): Promise<Outco
     child.on('error', (err) =>
       finish({ status: 'error', message: `could not start the grader (${err.message})`, seconds: seconds() }),
     );
+    // 'close' waits for every holder of the pipes; a descendant that escaped the process group could hold
+    // them forever, so once the grader itself has exited (or been killed) its output is taken as it is.
+    const closeAnyway = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (!timedOut) clearTimeout(timer);
+      setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        child.emit('close', code, signal);
+      }, 2000).unref();
+    };
+    child.on('exit', closeAnyway);
     child.on('close', (code, signal) => {
       if (timedOut) {
         finish({
