@@ -148,27 +148,28 @@ async function buildAll(
     for (const i of items) outcomes.set(i.key, { ok: false, status, message });
   };
   let peak = 0;
-  const runs = [...itemsByFile].map(async ([file, items]) => {
-    if (!existsSync(join(dir, file))) return fail(items, 'failed', `${file} is missing from the submission`);
-    const bundle = await bundleStudentFile(dir, file);
-    if (!bundle.ok)
-      return fail(
-        items,
-        'error',
-        bundle.reason === 'compile-error' ? `compile error: ${bundle.message}` : bundle.message,
-      );
-    try {
-      const run = await runSandboxed(bundle.file, items, limits);
-      peak = Math.max(peak, run.peakRssMb);
-      for (const [key, o] of run.outcomes) outcomes.set(key, o.ok ? o : { ok: false, ...failureMessage(o, dir) });
-    } finally {
-      rmSync(bundle.file, { force: true });
-    }
-  });
-  // Type-check while the children build (it blocks this thread, not theirs).
+  // Bundle every file, then start the children, then type-check while they build: tsc blocks this thread.
+  const started = await Promise.all(
+    [...itemsByFile].map(async ([file, items]) => {
+      if (!existsSync(join(dir, file))) return fail(items, 'failed', `${file} is missing from the submission`);
+      const bundle = await bundleStudentFile(dir, file);
+      if (!bundle.ok)
+        return fail(
+          items,
+          'error',
+          bundle.reason === 'compile-error' ? `compile error: ${bundle.message}` : bundle.message,
+        );
+      return runSandboxed(bundle, items, limits)
+        .then((run) => {
+          peak = Math.max(peak, run.peakRssMb);
+          for (const [key, o] of run.outcomes) outcomes.set(key, o.ok ? o : { ok: false, ...failureMessage(o, dir) });
+        })
+        .finally(() => rmSync(bundle.file, { force: true }));
+    }),
+  );
   const present = [...itemsByFile.keys()].filter((f) => existsSync(join(dir, f)));
   const diagnostics = present.length ? typeErrors(dir, present) : new Map<string, string>();
-  await Promise.all(runs);
+  await Promise.all(started);
   for (const [file, message] of diagnostics) fail(itemsByFile.get(file) ?? [], 'error', `compile error: ${message}`);
   return { outcomes, peakChildRssMb: peak };
 }
@@ -281,7 +282,9 @@ export async function gradeSubmission(opts: GradeOptions): Promise<GradeReport> 
       let result: CheckResult;
       try {
         const o = await RUNNERS[c.kind](c, plan.expected[c.id] as CheckExpectation, ctx);
-        const message = o.status === 'passed' ? o.message : `${o.message}. ${c.feedback}`;
+        const stub = o.fraction === 0 && /not implemented yet/.test(o.message);
+        const message =
+          o.status === 'passed' ? o.message : stub ? `${c.target}: not implemented yet` : `${o.message}. ${c.feedback}`;
         result = {
           ...base,
           status: o.status,

@@ -1,8 +1,10 @@
-// Compile one student file, with TF.js and the child runner, into a single plain-JS file. One file means
-// the child's permission model can allow reading exactly that file and nothing else (no node_modules,
-// no reference solution), and the import policy is enforced here, before anything runs.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+// Compile one student file into plain JS for the sandboxed child. TF.js and the runner are bundled once
+// into a shared runtime file; the student bundle reaches TF.js only through it. Two files means the
+// child's permission model can allow reading exactly those (no node_modules, no reference solution),
+// and the import policy is enforced here, before anything runs.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -14,7 +16,7 @@ export const SANDBOX_DIR = resolve(here, '../../.sandbox');
 const RUNNER = join(here, 'runner.ts');
 
 export type BundleResult =
-  | { ok: true; file: string }
+  | { ok: true; file: string; runtime: string }
   | { ok: false; reason: 'forbidden-import' | 'compile-error'; message: string };
 
 /** Why a specifier is refused, or undefined when a student file may import it. */
@@ -25,26 +27,56 @@ export function forbiddenReason(
 ): string | undefined {
   if (specifier === '@tensorflow/tfjs') return undefined;
   if (specifier.startsWith('.') || isAbsolute(specifier)) {
-    if (!resolvedPath) return undefined;
-    const rel = relative(submissionDir, resolvedPath);
+    const rel = relative(submissionDir, resolvedPath ?? specifier);
     if (rel.startsWith('..') || isAbsolute(rel))
       return 'it reaches outside the submission folder (the reference and the grader are off limits)';
     return undefined;
   }
   const bare = specifier.replace(/^node:/, '').split('/')[0] ?? specifier;
-  const builtins = new Set(require('node:module').builtinModules as string[]);
-  if (builtins.has(bare))
+  if (builtinModules.includes(bare))
     return `'${bare}' is a Node.js built-in module (processes, files and network are not available to submissions)`;
   return 'submissions may import only @tensorflow/tfjs and their own files';
 }
 
-function studentPolicy(submissionDir: string, violations: string[]): esbuild.Plugin {
+let runtimePromise: Promise<string> | undefined;
+
+/** TF.js plus the runner, bundled once per grader version into a content-addressed file. */
+function runtimeBundle(outDir: string): Promise<string> {
+  runtimePromise ??= (async () => {
+    const tfjsPkg = readFileSync(require.resolve('@tensorflow/tfjs/package.json'), 'utf8');
+    const key = createHash('sha256')
+      .update(readFileSync(RUNNER))
+      .update(readFileSync(join(here, 'protocol.ts')))
+      .update(tfjsPkg)
+      .digest('hex')
+      .slice(0, 16);
+    const file = join(outDir, `runtime-${key}.cjs`);
+    if (existsSync(file)) return file;
+    const result = await esbuild.build({
+      entryPoints: [RUNNER],
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      logLevel: 'silent',
+    });
+    mkdirSync(outDir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, result.outputFiles?.[0]?.text ?? '');
+    renameSync(tmp, file);
+    return file;
+  })();
+  return runtimePromise;
+}
+
+function studentPolicy(submissionDir: string, runtime: string, violations: string[]): esbuild.Plugin {
   return {
     name: 'student-import-policy',
     setup(build) {
-      build.onResolve({ filter: /.*/ }, async (args) => {
-        const fromStudent = args.importer !== '' && !relative(submissionDir, args.importer).startsWith('..');
-        if (!fromStudent || args.pluginData === 'policy') return undefined;
+      build.onResolve({ filter: /.*/ }, (args) => {
+        if (args.path === runtime) return { path: runtime, external: true };
+        if (args.importer === '' || args.importer === '<stdin>' || args.namespace !== 'file') return undefined;
         let resolvedPath: string | undefined;
         if (args.path.startsWith('.') || isAbsolute(args.path)) resolvedPath = resolve(args.resolveDir, args.path);
         const why = forbiddenReason(args.path, resolvedPath, submissionDir);
@@ -52,12 +84,14 @@ function studentPolicy(submissionDir: string, violations: string[]): esbuild.Plu
           violations.push(`${relative(submissionDir, args.importer)}: forbidden import '${args.path}': ${why}`);
           return { path: args.path, external: true };
         }
-        if (args.path === '@tensorflow/tfjs') {
-          // Resolve from the grader, so a submission outside the workspace still gets the same TF.js.
-          return build.resolve(args.path, { kind: args.kind, resolveDir: here, pluginData: 'policy' });
-        }
+        if (args.path === '@tensorflow/tfjs') return { path: 'tfjs', namespace: 'runtime' };
         return undefined;
       });
+      // The student's TF.js is the runtime's own instance (one engine, one set of layer classes).
+      build.onLoad({ filter: /.*/, namespace: 'runtime' }, () => ({
+        contents: `module.exports = require(${JSON.stringify(runtime)}).tf;`,
+        loader: 'js',
+      }));
     },
   };
 }
@@ -71,7 +105,7 @@ function firstError(errors: esbuild.Message[], submissionDir: string): string {
   return `${at}${e.text}`;
 }
 
-/** Bundle `file` (relative to `submissionDir`) with the runner into `outDir`, refusing forbidden imports. */
+/** Bundle `file` (relative to `submissionDir`) for the sandboxed child, refusing forbidden imports. */
 export async function bundleStudentFile(
   submissionDir: string,
   file: string,
@@ -79,36 +113,32 @@ export async function bundleStudentFile(
 ): Promise<BundleResult> {
   const dir = resolve(submissionDir);
   const entry = join(dir, file);
+  const runtime = await runtimeBundle(outDir);
   const violations: string[] = [];
-  const stdin = [
-    `const { serve } = require(${JSON.stringify(RUNNER)});`,
-    `serve(() => require(${JSON.stringify(entry)}), ${JSON.stringify([entry])});`,
-  ].join('\n');
+  const stdin = `require(${JSON.stringify(runtime)}).serve(() => require(${JSON.stringify(entry)}), ${JSON.stringify([entry])});`;
   let result: esbuild.BuildResult;
   try {
     result = await esbuild.build({
-      stdin: { contents: stdin, resolveDir: here, loader: 'js', sourcefile: 'sandbox-entry.js' },
+      stdin: { contents: stdin, resolveDir: dir, loader: 'js', sourcefile: 'sandbox-entry.js' },
       bundle: true,
       write: false,
       platform: 'node',
       format: 'cjs',
       target: 'node20',
       sourcemap: 'inline',
-      sourcesContent: false,
       logLevel: 'silent',
-      plugins: [studentPolicy(dir, violations)],
+      plugins: [studentPolicy(dir, runtime, violations)],
     });
   } catch (err) {
     const errors = (err as { errors?: esbuild.Message[] }).errors ?? [];
     return { ok: false, reason: 'compile-error', message: firstError(errors, dir) };
   }
   if (violations.length > 0) return { ok: false, reason: 'forbidden-import', message: violations[0] ?? '' };
-  const code = result.outputFiles?.[0]?.text ?? '';
   mkdirSync(outDir, { recursive: true });
   const out = join(
     outDir,
     `${file.replace(/\W/g, '_')}-${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.cjs`,
   );
-  writeFileSync(out, code);
-  return { ok: true, file: out };
+  writeFileSync(out, result.outputFiles?.[0]?.text ?? '');
+  return { ok: true, file: out, runtime };
 }

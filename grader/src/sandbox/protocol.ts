@@ -32,7 +32,6 @@ export type BuildItem =
 export const MAX_REPLY_CHARS = 20 * 1024 * 1024;
 
 export const ChildReply = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('ready') }),
   z.strictObject({ type: z.literal('built'), key: z.string(), topology: z.record(z.string(), z.unknown()) }),
   z.strictObject({
     type: z.literal('failed'),

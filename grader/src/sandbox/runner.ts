@@ -94,27 +94,28 @@ export function serve(load: () => Student, files: readonly string[]): void {
     send({ type: 'load-failed', message: messageOf(err), frames: studentFrames(err, files) });
     return;
   }
-  process.once('message', (raw) => {
-    const items = JSON.parse(String(raw)) as BuildItem[];
-    for (const item of items) {
-      try {
-        const model = build(student, item);
-        send({ type: 'built', key: item.key, topology: model.toJSON(null, false) });
-      } catch (err) {
-        const reason =
-          err instanceof NotATensor
-            ? 'not-a-tensor'
-            : err instanceof NotAModel
-              ? 'not-a-model'
-              : (err as { missingExport?: boolean }).missingExport
-                ? 'missing-export'
-                : 'exception';
-        send({ type: 'failed', key: item.key, reason, message: messageOf(err), frames: studentFrames(err, files) });
-      }
-      // Building allocates every weight (ResNet-152: ~230 MB); free them before the next model.
-      tf.disposeVariables();
+  // The request comes as an argument, not a message: the grader may be busy type-checking meanwhile.
+  const items = JSON.parse(process.argv[2] ?? '[]') as BuildItem[];
+  for (const item of items) {
+    try {
+      const model = build(student, item);
+      send({ type: 'built', key: item.key, topology: model.toJSON(null, false) });
+    } catch (err) {
+      const reason =
+        err instanceof NotATensor
+          ? 'not-a-tensor'
+          : err instanceof NotAModel
+            ? 'not-a-model'
+            : (err as { missingExport?: boolean }).missingExport
+              ? 'missing-export'
+              : 'exception';
+      send({ type: 'failed', key: item.key, reason, message: messageOf(err), frames: studentFrames(err, files) });
     }
-    // No disconnect here: it could drop replies still queued; the grader ends this process when all are in.
-  });
-  send({ type: 'ready' });
+    // Building allocates every weight (ResNet-152: ~230 MB); free them before the next model.
+    tf.disposeVariables();
+  }
+  // No disconnect here: it could drop replies still queued; the grader ends this process when all are in.
 }
+
+/** The student's `@tensorflow/tfjs` is this very module, so instanceof checks and layers agree. */
+export { tf };

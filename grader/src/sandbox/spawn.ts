@@ -78,21 +78,23 @@ function rssOf(pid: number | undefined): number {
 
 /** Build `items` with the bundle at `file` in a sandboxed child; every item gets an outcome. */
 export function runSandboxed(
-  file: string,
+  bundle: { file: string; runtime: string },
   items: readonly BuildItem[],
   options: SandboxOptions = {},
 ): Promise<SandboxRun> {
   const limits = sandboxLimits(options);
   const nodeFlags = [
     '--experimental-permission',
-    `--allow-fs-read=${file}`,
+    // Read access to the two compiled files only: no node_modules, no reference, no grader sources.
+    `--allow-fs-read=${bundle.file}`,
+    `--allow-fs-read=${bundle.runtime}`,
     `--max-old-space-size=${limits.heapMb}`,
     '--enable-source-maps',
     '--no-warnings',
     '--disallow-code-generation-from-strings',
   ];
   const net = networkIsolation();
-  const child = fork(file, [], {
+  const child = fork(bundle.file, [JSON.stringify(items)], {
     execPath: net.isolate ? '/usr/bin/unshare' : process.execPath,
     execArgv: net.isolate ? ['--net', '--', process.execPath, ...nodeFlags] : nodeFlags,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -136,8 +138,7 @@ export function runSandboxed(
       return;
     }
     peak = Math.max(peak, rssOf(child.pid));
-    if (parsed.type === 'ready') child.send(JSON.stringify(items));
-    else if (parsed.type === 'built') {
+    if (parsed.type === 'built') {
       if (!outcomes.has(parsed.key)) outcomes.set(parsed.key, { ok: true, topology: parsed.topology });
     } else if (parsed.type === 'failed') {
       if (!outcomes.has(parsed.key))

@@ -1,0 +1,204 @@
+// `pnpm grade`: grade the student workspace, one submission, or a folder of them (batch), and print a
+// report. Exit codes: 0 graded (whatever the score), 2 usage error, 1 the grader itself failed,
+// 3 graded but below --fail-under.
+import { parseArgs } from 'node:util';
+import { BACKEND_CHOICES, type BackendChoice } from '@course/d2l/backend';
+import { gradeSubmission, STUDENT_WORKSPACE, UsageError } from './grade.ts';
+import { ManifestError } from './manifest.ts';
+import type { GradeReport } from './report-schema.ts';
+import { renderText } from './reporters/text.ts';
+
+const FORMATS = ['text', 'json', 'gradescope', 'junit', 'markdown', 'html'] as const;
+type Format = (typeof FORMATS)[number];
+
+export const USAGE = `usage:
+  pnpm grade [--submission DIR] [--hidden] [--format text|json|gradescope|junit|markdown|html] [--out DIR]
+             [--backend auto|tensorflow|webgpu|wasm|cpu] [--seed N] [--fail-under N|N%]
+             [--skip-training] [--checks ID,ID...] [--timeout SECONDS] [--heap MB]
+  pnpm grade --submissions DIR --out DIR [--jobs N] [--shard I/N] [--hidden] [--backend B] [--seed N]
+  pnpm grade merge --out DIR SHARD_DIR...
+  pnpm grade gradescope --out FILE.zip
+exit codes: 0 graded, 1 the grader failed, 2 usage error, 3 score below --fail-under`;
+
+export class CliUsageError extends Error {}
+
+function usage(message: string): never {
+  throw new CliUsageError(message);
+}
+
+const OPTIONS = {
+  submission: { type: 'string' },
+  submissions: { type: 'string' },
+  hidden: { type: 'boolean', default: false },
+  format: { type: 'string', default: 'text' },
+  out: { type: 'string' },
+  backend: { type: 'string', default: 'auto' },
+  seed: { type: 'string', default: '0' },
+  'fail-under': { type: 'string' },
+  'skip-training': { type: 'boolean', default: false },
+  checks: { type: 'string' },
+  timeout: { type: 'string' },
+  heap: { type: 'string' },
+  jobs: { type: 'string', default: '1' },
+  shard: { type: 'string' },
+  color: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+export type CliValues = ReturnType<typeof parse>['values'];
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    return usage((err as Error).message.split('\n')[0] ?? 'bad arguments');
+  }
+}
+
+function intOption(name: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) usage(`--${name} must be an integer ≥ ${min}, got '${value}'`);
+  return n;
+}
+
+/** The score needed by --fail-under: points, or a percentage of the maximum with a trailing %. */
+export function failUnderPoints(spec: string, maxScore: number): number {
+  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(spec.trim());
+  if (!m) usage(`--fail-under takes points (e.g. 60) or a percentage (e.g. 75%), got '${spec}'`);
+  const v = Number(m[1]);
+  return m[2] ? (v / 100) * maxScore : v;
+}
+
+async function loadModule<T>(path: string, what: string): Promise<T> {
+  try {
+    return (await import(path)) as T;
+  } catch (err) {
+    throw new Error(
+      `${what} is not available in this copy of the grader (${path}: ${(err as Error).message.split('\n')[0]})`,
+    );
+  }
+}
+
+async function render(report: GradeReport, format: Format, color: boolean): Promise<string> {
+  if (format === 'text') return renderText(report, { color });
+  if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
+  const reporters = await loadModule<{ renderReport(r: GradeReport, f: Format, o?: { color?: boolean }): string }>(
+    './reporters/index.ts',
+    `the ${format} reporter`,
+  );
+  return reporters.renderReport(report, format, { color });
+}
+
+async function batch(values: CliValues, positionals: string[]): Promise<number> {
+  if (!values.out) usage('--out DIR is required for batch grading, merge and gradescope');
+  if (positionals[0] === 'merge') {
+    if (positionals.length < 2) usage('merge needs at least one shard folder: pnpm grade merge --out DIR SHARD_DIR...');
+    const { mergeShards } = await loadModule<{ mergeShards(d: string[], o: string): Promise<void> }>(
+      './batch/merge.ts',
+      'merge',
+    );
+    await mergeShards(positionals.slice(1), values.out);
+    return 0;
+  }
+  if (positionals[0] === 'gradescope') {
+    const { buildGradescopeZip } = await loadModule<{ buildGradescopeZip(o: { outFile: string }): Promise<void> }>(
+      './gradescope/package.ts',
+      'the Gradescope packager',
+    );
+    await buildGradescopeZip({ outFile: values.out });
+    process.stderr.write(`wrote ${values.out}\n`);
+    return 0;
+  }
+  const mod = await loadModule<typeof import('./batch/index.ts')>('./batch/index.ts', 'batch grading');
+  let shard: ReturnType<typeof mod.parseShard> | undefined;
+  try {
+    shard = values.shard ? mod.parseShard(values.shard) : undefined;
+  } catch (err) {
+    usage((err as Error).message);
+  }
+  const summary = await mod.gradeBatch({
+    submissionsDir: values.submissions ?? '',
+    outDir: values.out,
+    jobs: intOption('jobs', values.jobs, 1) ?? 1,
+    shard,
+    hidden: values.hidden ?? false,
+    backend: values.backend as BackendChoice,
+    seed: intOption('seed', values.seed, 0) ?? 0,
+  });
+  process.stderr.write(
+    `${summary.total} submissions: ${summary.graded} graded, ${summary.errors} errors, ${summary.timeouts} timeouts → ${summary.gradebook}\n`,
+  );
+  return 0;
+}
+
+/** Run the CLI; returns the exit code (never throws for usage or grading problems). */
+export async function main(
+  argv: string[],
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
+  try {
+    const { values, positionals } = parse(argv);
+    if (values.help) {
+      out.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (!FORMATS.includes(values.format as Format))
+      usage(`--format must be one of ${FORMATS.join(', ')}, got '${values.format}'`);
+    if (!BACKEND_CHOICES.includes(values.backend as BackendChoice))
+      usage(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got '${values.backend}'`);
+    const seed = intOption('seed', values.seed, 0) ?? 0;
+    if (positionals.length > 0 && !['merge', 'gradescope'].includes(positionals[0] ?? ''))
+      usage(`unknown command '${positionals[0]}' (commands: merge, gradescope)`);
+    if (values.submissions || positionals.length > 0) return await batch(values, positionals);
+    const format = values.format as Format;
+    const color =
+      values.color ?? ((err as { isTTY?: boolean }).isTTY === true && format === 'text' && !process.env.NO_COLOR);
+    const showProgress = format === 'text' && (err as { isTTY?: boolean }).isTTY === true;
+    const report = await gradeSubmission({
+      submissionDir: values.submission ?? STUDENT_WORKSPACE,
+      hidden: values.hidden,
+      backend: values.backend as BackendChoice,
+      seed,
+      skipTraining: values['skip-training'],
+      checks: values.checks?.split(',').map((s) => s.trim()),
+      limits: {
+        timeoutMs: (intOption('timeout', values.timeout, 1) ?? 60) * 1000,
+        heapMb: intOption('heap', values.heap, 64),
+      },
+      onProgress: showProgress
+        ? (e) => err.write(`\r\x1b[K[${e.done}/${e.total}] ${e.check === 'done' ? '' : e.check}`)
+        : undefined,
+    });
+    if (showProgress) err.write('\r\x1b[K');
+    out.write(await render(report, format, color));
+    if (values.out) {
+      const { writeReports } = await loadModule<{ writeReports(r: GradeReport, d: string): Promise<string[]> }>(
+        './reporters/index.ts',
+        'the report writer',
+      );
+      const paths = await writeReports(report, values.out);
+      err.write(`wrote ${paths.length} reports to ${values.out}\n`);
+    }
+    if (values['fail-under'] !== undefined && report.score < failUnderPoints(values['fail-under'], report.maxScore)) {
+      err.write(`score ${report.score} / ${report.maxScore} is below --fail-under ${values['fail-under']}\n`);
+      return 3;
+    }
+    return 0;
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (e instanceof CliUsageError || e instanceof UsageError || e instanceof ManifestError) {
+      err.write(`error: ${message}\n${e instanceof CliUsageError ? `${USAGE}\n` : ''}`);
+      return 2;
+    }
+    err.write(`grader failed: ${message.split('\n')[0]}\n`);
+    return 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

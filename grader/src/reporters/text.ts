@@ -1,0 +1,86 @@
+// The terminal report: per-task totals, each check's status, score and message, and for failed checks the
+// expected-vs-found lines (branches side by side) and the training curve. Colour only when asked.
+import type { CheckResult, GradeReport } from '../report-schema.ts';
+
+const CODES = { red: 31, green: 32, yellow: 33, blue: 34, gray: 90, bold: 1 } as const;
+type Paint = (code: keyof typeof CODES, text: string) => string;
+
+const STATUS: Record<CheckResult['status'], { tag: string; color: keyof typeof CODES }> = {
+  passed: { tag: 'PASS', color: 'green' },
+  failed: { tag: 'FAIL', color: 'red' },
+  error: { tag: 'ERR ', color: 'yellow' },
+  skipped: { tag: 'SKIP', color: 'gray' },
+};
+
+const pts = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(2));
+
+function sideBySide(expected: readonly string[], found: readonly string[]): string[] {
+  const rows = Math.max(expected.length, found.length, 1);
+  const width = Math.max(8, ...expected.map((s) => s.length));
+  const out = [`${'expected'.padEnd(width)}  found`];
+  for (let i = 0; i < rows; i++) {
+    const e = expected[i] ?? '';
+    const f = found[i] ?? '';
+    out.push(`${e.padEnd(width)}${e === f ? '  ' : ' ≠'}${f ? ` ${f}` : ''}`.trimEnd());
+  }
+  return out;
+}
+
+function checkLines(c: CheckResult, paint: Paint): string[] {
+  const s = STATUS[c.status];
+  const head = `  ${paint(s.color, s.tag)} ${pts(c.score).padStart(5)}/${pts(c.maxScore).padEnd(3)} ${c.title}${c.visibility === 'visible' ? '' : paint('gray', ` [${c.visibility}]`)}`;
+  const lines = [head, `             ${c.status === 'passed' ? paint('gray', c.message) : c.message}`];
+  if (c.status === 'passed' || c.status === 'skipped') return lines;
+  const d = c.details ?? {};
+  for (const line of d.lines ?? []) {
+    if (line.startsWith('ok')) continue;
+    lines.push(`             ${paint('gray', line)}`);
+  }
+  for (const b of (d.branches ?? []).filter((b) => b.expected.join() !== b.found.join())) {
+    lines.push(`             ${b.block}:`);
+    for (const row of sideBySide(b.expected, b.found)) lines.push(`               ${row}`);
+  }
+  return lines;
+}
+
+function curveLines(c: CheckResult, paint: Paint): string[] {
+  const curve = c.details?.curve ?? [];
+  if (curve.length === 0 || c.status !== 'passed') return [];
+  const f = (v: number | undefined) => (v === undefined ? '  -  ' : v.toFixed(3));
+  return curve.map(
+    (p) =>
+      `             ${paint('gray', `epoch ${p.epoch}: loss ${f(p.trainLoss)}, train acc ${f(p.trainAcc)}, test acc ${f(p.testAcc)}`)}`,
+  );
+}
+
+export function renderText(report: GradeReport, opts: { color?: boolean } = {}): string {
+  const paint: Paint = (code, text) => (opts.color ? `\x1b[${CODES[code]}m${text}\x1b[0m` : text);
+  const out: string[] = [paint('bold', `${report.assignment}: ${report.submission.path}`), ''];
+  for (const task of report.tasks) {
+    const title = `Exercise ${task.exercise}: ${task.title}`;
+    if (task.status === 'manual-pending') {
+      out.push(`${paint('bold', title)}  ${paint('blue', `manual, pending (${pts(task.maxScore)} points)`)}`, '');
+      continue;
+    }
+    const color = task.score === task.maxScore ? 'green' : task.score === 0 ? 'red' : 'yellow';
+    out.push(`${paint('bold', title)}  ${paint(color, `${pts(task.score)} / ${pts(task.maxScore)}`)}`);
+    for (const c of report.checks.filter((x) => x.task === task.id))
+      out.push(...checkLines(c, paint), ...curveLines(c, paint));
+    out.push('');
+  }
+  const manual = report.tasks.filter((t) => t.status === 'manual-pending').reduce((s, t) => s + t.maxScore, 0);
+  const total = report.score === report.maxScore ? 'green' : report.score === 0 ? 'red' : 'yellow';
+  out.push(
+    `${paint('bold', 'Total')}  ${paint(total, `${pts(report.score)} / ${pts(report.maxScore)}`)}${manual ? `  (+ ${pts(manual)} points graded by hand)` : ''}`,
+    paint(
+      'gray',
+      `backend: ${report.backend.name}, ${report.backend.device}; training profile ${report.trainingProfile}; seed ${report.seed}`,
+    ),
+    paint(
+      'gray',
+      `sandbox: ${report.limits.timeoutMs / 1000} s and ${report.limits.heapMb} MB heap per file, permission model ${report.limits.permissionModel ? 'on' : 'off'}, network ${report.limits.network}`,
+    ),
+    '',
+  );
+  return out.join('\n');
+}
