@@ -69,6 +69,7 @@ describe('trainCh6', () => {
       const { train, test } = await loadDataFashionMnist({ batchSize: 20, subset: { train: 100, test: 20 }, seed: 5 });
       const model = tinyConvNet();
       const counts: number[] = [];
+      const seen: string[] = [];
       const before = tf.memory().numTensors;
       const result = await trainCh6(model, train, test, {
         numEpochs: 3,
@@ -78,7 +79,9 @@ describe('trainCh6', () => {
         maxBatchesPerEpoch: 3,
         animator: quietAnimator(),
         onEpoch: () => counts.push(tf.memory().numTensors),
+        onBatch: (epoch, batch, numBatches) => seen.push(`${epoch}.${batch}/${numBatches}`),
       });
+      expect(seen).toEqual(['1.1/3', '1.2/3', '1.3/3', '2.1/3', '2.2/3', '2.3/3', '3.1/3', '3.2/3', '3.3/3']);
       expect(counts[1]).toBe(counts[0]);
       expect(counts[2]).toBe(counts[0]);
       expect(tf.memory().numTensors).toBe(before);

@@ -183,10 +183,6 @@ export async function trainCh6(
       const lapsBefore = timer.times.length;
       let i = 0;
       for (const batch of train.batches()) {
-        if (i >= batchesPerEpoch) {
-          tf.dispose([batch.x, batch.y]);
-          break;
-        }
         const n = batch.y.shape[0];
         timer.start();
         let loss: number;
@@ -213,6 +209,7 @@ export async function trainCh6(
           (epoch - 1) * batchesPerEpoch + i,
           `epoch ${epoch}/${opts.numEpochs} loss ${fmt3(trainLoss)} acc ${fmt3(trainAcc)}`,
         );
+        if (i >= batchesPerEpoch) break; // before the generator builds a batch nobody uses
       }
       const testAcc = evaluateAccuracy(model, test);
       animator.add(epoch, [null, null, testAcc]);
