@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type BackendName, releaseBackend, useBackend } from '../../packages/d2l/src/backend.ts';
+import { BACKEND_CHOICES, type BackendName, releaseBackend, useBackend } from '../../packages/d2l/src/backend.ts';
 import { type CaseResult, compareWithCpu } from '../../packages/d2l/src/backend-numerics.ts';
 import type { PathStatus } from '../../packages/d2l/src/backend-probe.ts';
 import { type Throughput, trainingThroughput } from '../../packages/d2l/src/backend-throughput.ts';
@@ -88,6 +88,12 @@ const lastLine = (text: string | null) => (text ?? '').trim().split('\n').pop() 
 async function parent(values: Values): Promise<void> {
   const timeoutS = positive(values, 'timeout');
   const tolerance = positive(values, 'tolerance');
+  for (const key of ['size', 'batch', 'steps', 'warmup'] as const) positive(values, key);
+  const wanted = values.backends?.split(',').map((s) => s.trim()) ?? ['tensorflow', 'webgpu', 'wasm'];
+  const unknown = wanted.filter((b) => !BACKEND_CHOICES.includes(b as BackendName) || b === 'auto');
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown backend '${unknown[0]}' in --backends: use tensorflow, webgpu, wasm or cpu`);
+  }
   const probeRun = runTs(
     fileURLToPath(new URL('../../packages/d2l/src/cli/backends.ts', import.meta.url)),
     ['--json'],
@@ -96,7 +102,6 @@ async function parent(values: Values): Promise<void> {
   const probe = JSON.parse(probeRun.stdout || '{"paths":[]}') as { paths: PathStatus[] };
   if (probe.paths.length === 0) throw new Error(`the backend probe failed: ${lastLine(probeRun.stderr)}`);
 
-  const wanted = values.backends?.split(',').map((s) => s.trim()) ?? ['tensorflow', 'webgpu', 'wasm'];
   const rows: Row[] = [];
   const reports: ChildReport[] = [];
   for (const backend of wanted) {
