@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installFastCpuConvBackprop, stockCpuConv2dBackpropFilter } from './cpu-conv-backprop.ts';
+import { installFastCpuConvBackprop } from './cpu-conv-backprop.ts';
+import { stockCpuKernel } from './cpu-kernel-override.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -32,7 +33,7 @@ function filterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, c: (typeof cases)[number]):
 
 describe('fast cpu Conv2DBackpropFilter', () => {
   it('matches the stock kernel for strides, paddings and channel counts', () => {
-    const stock = stockCpuConv2dBackpropFilter()!;
+    const stock = stockCpuKernel('Conv2DBackpropFilter')!;
     const inputs = cases.map((c, i) => {
       const x = tf.randomNormal(c.x, 0, 1, 'float32', i) as tf.Tensor4D;
       // ReLU-like zeros exercise the skip path.
@@ -43,7 +44,7 @@ describe('fast cpu Conv2DBackpropFilter', () => {
     });
     const before = cases.map((c, i) => filterGrad(inputs[i]!.xr, inputs[i]!.dy, c));
     installFastCpuConvBackprop();
-    expect(stockCpuConv2dBackpropFilter()).toBe(stock);
+    expect(stockCpuKernel('Conv2DBackpropFilter')).toBe(stock);
     expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')!.kernelFunc).not.toBe(stock);
     cases.forEach((c, i) => {
       const after = filterGrad(inputs[i]!.xr, inputs[i]!.dy, c);
@@ -53,6 +54,6 @@ describe('fast cpu Conv2DBackpropFilter', () => {
       expect(Math.max(...after.map(Math.abs))).toBeGreaterThan(0.1);
     });
     installFastCpuConvBackprop(); // idempotent
-    expect(stockCpuConv2dBackpropFilter()).toBe(stock);
+    expect(stockCpuKernel('Conv2DBackpropFilter')).toBe(stock);
   });
 });

@@ -4,12 +4,9 @@
 // sums with flat offsets, channels innermost, and accumulates in float64. NHWC only: other layouts
 // keep the stock kernel.
 import * as tf from '@tensorflow/tfjs';
+import { type CpuBackend, replaceCpuKernel } from './cpu-kernel-override.ts';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
-interface CpuBackend {
-  data: { get(id: object): { values: ArrayLike<number> } };
-  makeTensorInfo(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo;
-}
 interface FilterAttrs {
   strides: number | [number, number];
   pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -54,45 +51,28 @@ export function conv2dBackpropFilterNhwc(
   return Float32Array.from(acc);
 }
 
-let stock: tf.KernelFunc | undefined;
-
-/** The cpu backend's own kernel, kept for layouts this one does not handle (and for tests). */
-export function stockCpuConv2dBackpropFilter(): tf.KernelFunc | undefined {
-  return stock ?? tf.getKernel('Conv2DBackpropFilter', 'cpu')?.kernelFunc;
-}
-
-/** Replace the cpu backend's Conv2DBackpropFilter (once per process; later calls do nothing). */
+/** Replace the cpu backend's Conv2DBackpropFilter (once per process). */
 export function installFastCpuConvBackprop(): void {
-  if (stock) return;
-  const original = tf.getKernel('Conv2DBackpropFilter', 'cpu');
-  if (!original) return; // the cpu backend is not registered in this build
-  stock = original.kernelFunc;
-  const fallback = stock;
-  tf.unregisterKernel('Conv2DBackpropFilter', 'cpu');
-  tf.registerKernel({
-    kernelName: 'Conv2DBackpropFilter',
-    backendName: 'cpu',
-    kernelFunc: (args: KernelArgs) => {
-      const attrs = args.attrs as unknown as FilterAttrs;
-      if (attrs.dataFormat === 'NCHW') return fallback(args);
-      const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-      const backend = args.backend as unknown as CpuBackend;
-      const info = tf.backend_util.computeConv2DInfo(
-        x.shape as [number, number, number, number],
-        attrs.filterShape,
-        attrs.strides,
-        1,
-        attrs.pad,
-        attrs.dimRoundingMode,
-        false,
-        'channelsLast',
-      );
-      const values = conv2dBackpropFilterNhwc(
-        backend.data.get(x.dataId).values,
-        backend.data.get(dy.dataId).values,
-        info,
-      );
-      return backend.makeTensorInfo(info.filterShape, 'float32', values);
-    },
+  replaceCpuKernel('Conv2DBackpropFilter', (stock) => (args: KernelArgs) => {
+    const attrs = args.attrs as unknown as FilterAttrs;
+    if (attrs.dataFormat === 'NCHW') return stock(args);
+    const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    const backend = args.backend as unknown as CpuBackend;
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      attrs.filterShape,
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      'channelsLast',
+    );
+    const values = conv2dBackpropFilterNhwc(
+      backend.data.get(x.dataId).values,
+      backend.data.get(dy.dataId).values,
+      info,
+    );
+    return backend.makeTensorInfo(info.filterShape, 'float32', values);
   });
 }

@@ -3,7 +3,7 @@ export * from './accumulator.ts';
 export * from './animator.ts';
 export * from './atomic-write.ts';
 export * from './backend.ts';
-export * from './cpu-conv-backprop.ts';
+export * from './cpu-kernels.ts';
 export * from './fashion-mnist.ts';
 export * from './fashion-mnist-files.ts';
 export * from './idx.ts';

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Accumulator } from './accumulator.ts';
 import { type Animator, createAnimator } from './animator.ts';
 import { type BackendInfo, currentBackend } from './backend.ts';
-import { installFastCpuConvBackprop } from './cpu-conv-backprop.ts';
+import { installFastCpuKernels } from './cpu-kernels.ts';
 import type { Batch, DataIter } from './fashion-mnist.ts';
 import { Timer } from './timer.ts';
 
@@ -155,8 +155,8 @@ export async function trainCh6(
   opts: TrainOptions,
 ): Promise<TrainResult> {
   checkOptions(opts);
-  // The stock cpu filter gradient takes seconds per batch even for small convnets.
-  if (tf.getBackend() === 'cpu') installFastCpuConvBackprop();
+  // The stock cpu conv-filter and max-pool gradients take seconds per batch even for small convnets.
+  if (tf.getBackend() === 'cpu') installFastCpuKernels();
   const info = opts.backend ?? currentBackend();
   const device = info && info.name === tf.getBackend() ? info.device : tf.getBackend();
   if (opts.init !== false) xavierInit(model, opts.seed ?? 0);
