@@ -6,7 +6,8 @@
 #   scripts/gpu-check.sh [check.ts flags, e.g. --size 96 --batch 128 --steps 20]
 #
 # Environment: GPU_CHECK_OUT (default out/gpu-check) for the JSON and logs; GPU_CHECK_BENCH=0 skips
-# `pnpm bench`; GPU_CHECK_TIMEOUT (s, default 600) bounds each backend's run.
+# `pnpm bench`; GPU_CHECK_TIMEOUT (s, default 600) bounds each backend's run; BENCH_TRAIN_* pass through
+# to the bench (sizes, seconds, backends).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,7 +41,15 @@ echo "== backend probe"
 "$TSX" packages/d2l/src/cli/backends.ts | tee "$OUT/probe.txt"
 
 # On a GPU machine: the chapter's 96 px; elsewhere a quick run that only shows the plumbing works.
-if [ "$GPU" = 1 ]; then defaults=(--size 96 --batch 64 --steps 10 --warmup 2); else defaults=(--size 28 --batch 8 --steps 2 --warmup 1); fi
+if [ "$GPU" = 1 ]; then
+  defaults=(--size 96 --batch 64 --steps 10 --warmup 2)
+  export BENCH_TRAIN_SIZES=${BENCH_TRAIN_SIZES:-28,96}
+else
+  defaults=(--size 28 --batch 8 --steps 2 --warmup 1)
+  export BENCH_TRAIN_SIZES=${BENCH_TRAIN_SIZES:-28} BENCH_TRAIN_SECONDS=${BENCH_TRAIN_SECONDS:-3}
+fi
+# The bench's own default list has no webgpu; the pure-JS cpu backend is too slow to matter next to a GPU.
+export BENCH_TRAIN_BACKENDS=${BENCH_TRAIN_BACKENDS:-tensorflow,webgpu,wasm,wasm-2workers}
 
 if [ "${GPU_CHECK_BENCH:-1}" = 1 ] && [ -f scripts/bench.ts ] && [ -f scripts/bench/train.ts ]; then
   echo
