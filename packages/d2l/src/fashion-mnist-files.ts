@@ -117,7 +117,8 @@ export async function downloadFashionMnist(
 ): Promise<{ dir: string; files: FullFiles }> {
   const dir = options.cacheDir ?? userCacheDir();
   const mirrors = options.mirrors ?? DOWNLOAD_MIRRORS;
-  const get: Fetch = options.fetch ?? ((url) => fetch(url));
+  // A blackholed network should fail, not hang: five minutes per file is ample for 26 MB.
+  const get: Fetch = options.fetch ?? ((url) => fetch(url, { signal: AbortSignal.timeout(300_000) }));
   mkdirSync(dir, { recursive: true });
   const files: Partial<FullFiles> = {};
   for (const which of Object.keys(FILE_NAMES) as SplitFile[]) {
@@ -139,7 +140,8 @@ export async function downloadFashionMnist(
         files[which] = target;
         break;
       } catch (err) {
-        problems.push(`${url}: ${err instanceof Error ? err.message : String(err)}`);
+        const cause = (err as { cause?: { code?: string } }).cause?.code;
+        problems.push(`${url}: ${err instanceof Error ? err.message : String(err)}${cause ? ` (${cause})` : ''}`);
       }
     }
     if (!files[which]) throw new Error(`download failed (${problems.join('; ')})`);
