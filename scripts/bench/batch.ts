@@ -2,7 +2,7 @@
 // --jobs 2, in submissions per hour. Not part of the tests (it trains models); `pnpm bench` runs it.
 // BENCH_BATCH_COPIES (default 3), BENCH_BACKEND (default auto), BENCH_GRADE_ARGS (extra grader flags).
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../grader/src/batch/grader-version.ts';
 import { gradeBatch } from '../../grader/src/batch/index.ts';
@@ -10,13 +10,15 @@ import type { BackendChoice } from '../../packages/d2l/src/backend.ts';
 
 const NAME = 'batch grading throughput';
 
-export async function run(): Promise<{ name: string; rows: Record<string, string | number>[] }> {
+export async function run(): Promise<{ name: string; rows: Record<string, string | number>[]; notes: string[] }> {
   const copies = Number(process.env.BENCH_BATCH_COPIES ?? 3);
   const reference = join(REPO_ROOT, 'packages/resnet/src/solution');
   const cli = join(REPO_ROOT, 'grader/src/cli.ts');
   const missing = [reference, cli].filter((path) => !existsSync(path));
-  if (missing.length > 0)
-    return { name: NAME, rows: [{ jobs: '-', note: `skipped: ${missing.join(', ')} not found` }] };
+  if (missing.length > 0) {
+    const why = `skipped: ${missing.join(', ')} not found (the student release has no reference solution)`;
+    return { name: NAME, rows: [], notes: [why] };
+  }
 
   const root = mkdtempSync(join(tmpdir(), 'bench-batch-'));
   const submissions = join(root, 'submissions');
@@ -26,6 +28,12 @@ export async function run(): Promise<{ name: string; rows: Record<string, string
       filter: (src) => !src.endsWith('.test.ts'),
     });
   }
+  const backend = (process.env.BENCH_BACKEND ?? 'auto') as BackendChoice;
+  const extraArgs = process.env.BENCH_GRADE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const notes = [
+    `${copies} copies of packages/resnet/src/solution, public checks, backend ${backend}${extraArgs.length ? `, grader flags ${extraArgs.join(' ')}` : ''}, ${availableParallelism()} CPUs`,
+    'each submission is one grader process; submissions/hour = submissions × 3600 / wall seconds of the whole batch',
+  ];
   const rows: Record<string, string | number>[] = [];
   try {
     for (const jobs of [1, 2]) {
@@ -35,9 +43,9 @@ export async function run(): Promise<{ name: string; rows: Record<string, string
         outDir: join(root, `out-jobs-${jobs}`),
         jobs,
         hidden: false,
-        backend: (process.env.BENCH_BACKEND ?? 'auto') as BackendChoice,
-        seed: 1,
-        extraArgs: process.env.BENCH_GRADE_ARGS?.split(' ').filter(Boolean),
+        backend,
+        seed: 0,
+        extraArgs,
         onProgress: () => {},
       });
       const seconds = (performance.now() - started) / 1000;
@@ -54,11 +62,12 @@ export async function run(): Promise<{ name: string; rows: Record<string, string
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
-  return { name: NAME, rows };
+  return { name: NAME, rows, notes };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { name, rows } = await run();
+  const { name, rows, notes } = await run();
   console.log(name);
   console.table(rows);
+  for (const note of notes) console.log(`- ${note}`);
 }
