@@ -14,6 +14,7 @@ import {
   nativePackageProblem,
   releaseBackend,
   selectBackend,
+  tensorflowDevice,
   useBackend,
   WEBGPU_NOT_PROBED,
 } from './backend.ts';
@@ -178,6 +179,23 @@ describe('nativePackageProblem', () => {
 
   it('accepts a package whose binding is in place', () => {
     expect(nativePackageProblem('@tensorflow/tfjs-node-gpu', fakePackage('with-binding', true))).toBeUndefined();
+  });
+});
+
+describe('tensorflowDevice', () => {
+  it('claims a GPU only when the binding says it uses one, and names it', () => {
+    expect(tensorflowDevice('@tensorflow/tfjs-node-gpu', true, 'NVIDIA H100 80GB HBM3')).toEqual({
+      device: 'gpu:0 (tensorflow, CUDA, NVIDIA H100 80GB HBM3)',
+      gpu: true,
+    });
+    expect(tensorflowDevice('@tensorflow/tfjs-node-gpu', true)).toEqual({
+      device: 'gpu:0 (tensorflow, CUDA)',
+      gpu: true,
+    });
+    const noCuda = tensorflowDevice('@tensorflow/tfjs-node-gpu', false, 'ignored');
+    expect(noCuda.gpu).toBe(false);
+    expect(noCuda.device).toContain('no CUDA 11.2/cuDNN 8.1 GPU found');
+    expect(tensorflowDevice('@tensorflow/tfjs-node', true).gpu).toBe(false);
   });
 });
 

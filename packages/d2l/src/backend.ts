@@ -105,10 +105,11 @@ export function nativePackageProblem(
   return hasBinding ? undefined : `${pkg} has no native binding (its install could not download libtensorflow)`;
 }
 
-/** The first GPU's name from nvidia-smi, or undefined (no driver tools, or no GPU). */
-function nvidiaGpuName(): string | undefined {
+/** The name of the GPU TensorFlow calls gpu:0: the first one CUDA_VISIBLE_DEVICES lets it see, else GPU 0. */
+function nvidiaGpuName(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const visible = env.CUDA_VISIBLE_DEVICES?.split(',')[0]?.trim();
   try {
-    const out = execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], {
+    const out = execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader', '-i', visible || '0'], {
       timeout: 5000,
       stdio: ['ignore', 'pipe', 'ignore'],
       encoding: 'utf8',
@@ -119,20 +120,24 @@ function nvidiaGpuName(): string | undefined {
   }
 }
 
+/**
+ * What a loaded tensorflow backend runs on. tfjs-node-gpu loads fine without CUDA and then quietly runs
+ * on the CPU, so the GPU claim rests on the binding's own `isUsingGpuDevice`, never on the package name.
+ */
+export function tensorflowDevice(pkg: NativePackage, usingGpu: boolean, gpuName?: string): LoadedBackend {
+  if (pkg === '@tensorflow/tfjs-node') return { device: 'cpu (tensorflow, libtensorflow)', gpu: false };
+  if (!usingGpu) return { device: 'cpu (tensorflow via tfjs-node-gpu: no CUDA 11.2/cuDNN 8.1 GPU found)', gpu: false };
+  return { device: `gpu:0 (tensorflow, CUDA${gpuName ? `, ${gpuName}` : ''})`, gpu: true };
+}
+
 async function loadTensorflow(pkg: NativePackage): Promise<LoadedBackend> {
   // Requiring a package without its binding registers half its kernels before throwing: check first.
   const problem = nativePackageProblem(pkg);
   if (problem) throw new Error(problem);
   require(pkg);
   await activate('tensorflow');
-  if (pkg === '@tensorflow/tfjs-node') return { device: 'cpu (tensorflow, libtensorflow)', gpu: false };
-  // tfjs-node-gpu loads fine without CUDA and then quietly runs on the CPU: ask the binding.
   const usingGpu = (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
-  if (!usingGpu) {
-    return { device: 'cpu (tensorflow via tfjs-node-gpu: no CUDA 11.2/cuDNN 8.1 GPU found)', gpu: false };
-  }
-  const name = nvidiaGpuName();
-  return { device: `gpu:0 (tensorflow, CUDA${name ? `, ${name}` : ''})`, gpu: true };
+  return tensorflowDevice(pkg, usingGpu, usingGpu ? nvidiaGpuName() : undefined);
 }
 
 // ---------------------------------------------------------------- webgpu (Dawn through the `webgpu` package)
