@@ -166,7 +166,7 @@ export function createAnimator(options: AnimatorOptions): Animator {
       return renderLineChartSvg(curves, options);
     },
     async save(pathWithoutExt) {
-      const svg = await this.toSvg();
+      const svg = await renderLineChartSvg(curves, options);
       const paths: { svg: string; png?: string } = { svg: `${pathWithoutExt}.svg` };
       writeFileAtomic(paths.svg, svg);
       const png = svgToPng(svg);
