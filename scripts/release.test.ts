@@ -103,7 +103,8 @@ describe('pnpm release', () => {
       const exercise = report.checks.filter((c) => c.status !== 'skipped');
       expect(exercise.length).toBeGreaterThan(0);
       for (const check of exercise) {
-        expect(check.status, check.id).toBe('error');
+        // The grader reports a stub as failed or error (its choice); either way it names the stub.
+        expect(['error', 'failed'], check.id).toContain(check.status);
         expect(check.message, check.id).toMatch(/not implemented yet/);
       }
     },
