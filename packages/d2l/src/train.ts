@@ -210,6 +210,8 @@ export async function trainCh6(
           `epoch ${epoch}/${opts.numEpochs} loss ${fmt3(trainLoss)} acc ${fmt3(trainAcc)}`,
         );
         if (i >= batchesPerEpoch) break; // before the generator builds a batch nobody uses
+        // Let timers, signals and IPC run between batches: a long run must stay interruptible.
+        await new Promise((resolve) => setImmediate(resolve));
       }
       const testAcc = evaluateAccuracy(model, test);
       animator.add(epoch, [null, null, testAcc]);
