@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import type { BackendChoice } from '@course/d2l/backend';
 import { writeReports } from '../reporters/index.ts';
 import { finalizeBatch } from './finalize.ts';
+import { defaultGradeCommand } from './grade-command.ts';
 import { graderVersion as currentGraderVersion, REPO_ROOT } from './grader-version.ts';
 import { type BatchProgress, defaultProgress } from './progress.ts';
 import { type BatchResult, readResult, writeResult } from './result-file.ts';
@@ -13,6 +14,7 @@ import { killGroup, runGradeCommand } from './run-one.ts';
 import { inShard, type Shard } from './shard.ts';
 import { hashFolder, listSubmissions } from './submissions.ts';
 
+export { defaultGradeCommand } from './grade-command.ts';
 export type { BatchProgress } from './progress.ts';
 export { parseShard, type Shard } from './shard.ts';
 
@@ -53,25 +55,6 @@ export interface BatchSummary {
 }
 
 export const DEFAULT_TIMEOUT_MS = 15 * 60 * 1000;
-
-export function defaultGradeCommand(opts: Pick<BatchOptions, 'hidden' | 'backend' | 'seed' | 'extraArgs'>): string[] {
-  return [
-    process.execPath,
-    '--import',
-    'tsx',
-    join(REPO_ROOT, 'grader/src/cli.ts'),
-    '--submission',
-    '{submission}',
-    '--format',
-    'json',
-    '--backend',
-    opts.backend,
-    '--seed',
-    String(opts.seed),
-    ...(opts.hidden ? ['--hidden'] : []),
-    ...(opts.extraArgs ?? []),
-  ];
-}
 
 function settingsKey(command: string[], opts: BatchOptions): string {
   const key = JSON.stringify({

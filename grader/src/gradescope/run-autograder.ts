@@ -3,8 +3,8 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../batch/atomic-file.ts';
+import { defaultGradeCommand } from '../batch/grade-command.ts';
 import { REPO_ROOT } from '../batch/grader-version.ts';
-import { defaultGradeCommand } from '../batch/index.ts';
 import { runGradeCommand } from '../batch/run-one.ts';
 import { type GradescopeResults, gradescopeFailure, toGradescope } from '../reporters/gradescope.ts';
 
