@@ -1,0 +1,80 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataParallelTrainer } from './data-parallel.ts';
+import { registerWasmTraining } from './index.ts';
+
+// No BatchNorm: replicas normalise with their own shard's statistics, so equality holds without it.
+function smallNet(): tf.LayersModel {
+  const input = tf.input({ shape: [10, 10, 1] });
+  let y = tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }).apply(input);
+  y = tf.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(y);
+  y = tf.layers.globalAveragePooling2d({}).apply(y);
+  const out = tf.layers.dense({ units: 3 }).apply(y) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: out });
+}
+
+function batch(seed: number, n: number): { x: Float32Array; y: Float32Array } {
+  const x = new Float32Array(n * 100).map((_, i) => Math.sin(seed * 7.1 + i * 0.37));
+  const y = new Float32Array(n * 3);
+  for (let r = 0; r < n; r++) y[r * 3 + ((r + seed) % 3)] = 1;
+  return { x, y };
+}
+
+describe('data-parallel training over worker threads', () => {
+  beforeAll(async () => {
+    await tf.setBackend('wasm');
+    registerWasmTraining();
+  });
+  let close: (() => Promise<void>) | undefined;
+  afterAll(async () => close?.());
+
+  it('gives the weights and losses of single-worker training, up to float rounding', async () => {
+    const model = smallNet();
+    const initial = model.getWeights().map((w) => w.dataSync().slice());
+    const trainer = await dataParallelTrainer(model, { workers: 2, learningRate: 0.1 });
+    close = () => trainer.close();
+    const optimizer = tf.train.sgd(0.1);
+    const steps = 3;
+    const n = 7; // odd: shards of 3 and 4 rows, averaged by size
+    for (let s = 0; s < steps; s++) {
+      const { x, y } = batch(s, n);
+      const parallelLoss = await trainer.step(x.slice(), y.slice(), n);
+      const loss = tf.tidy(() => {
+        const xs = tf.tensor4d(x, [n, 10, 10, 1]);
+        const ys = tf.tensor2d(y, [n, 3]);
+        return optimizer.minimize(
+          () => tf.losses.softmaxCrossEntropy(ys, model.apply(xs) as tf.Tensor),
+          true,
+        ) as tf.Scalar;
+      });
+      expect(parallelLoss).toBeCloseTo(loss.dataSync()[0] as number, 5);
+      loss.dispose();
+    }
+    const got = await trainer.weights();
+    const want = model.getWeights().map((w) => w.dataSync());
+    expect(got.length).toBe(want.length);
+    got.forEach((g, i) => {
+      const w = want[i] as Float32Array | Int32Array | Uint8Array;
+      let diff = 0;
+      let scale = 0;
+      g.forEach((v, j) => {
+        diff = Math.max(diff, Math.abs(v - (w[j] as number)));
+        scale = Math.max(scale, Math.abs(w[j] as number));
+      });
+      expect(diff).toBeLessThanOrEqual(1e-5 * Math.max(scale, 1));
+    });
+    // The replicas really trained: the first kernel moved away from its start.
+    const moved = (got[0] as Float32Array).some(
+      (v, j) => Math.abs(v - ((initial[0] as Float32Array)[j] as number)) > 1e-4,
+    );
+    expect(moved).toBe(true);
+    model.dispose();
+  });
+
+  it('rejects a bad worker count with a one-line hint', async () => {
+    await expect(dataParallelTrainer(smallNet(), { workers: 0, learningRate: 0.1 })).rejects.toThrow(
+      /positive integer/,
+    );
+  });
+});
