@@ -6,15 +6,15 @@ import Handlebars from 'handlebars';
 const TEMPLATE_DIR = new URL('../../templates/', import.meta.url);
 
 const hbs = Handlebars.create();
-/** A Markdown table cell: pipes and line breaks would end the cell, and raw HTML would render. */
-hbs.registerHelper('cell', (value: unknown) =>
+const escapeHtml = (value: unknown) =>
   String(value ?? '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|')
-    .replace(/\r?\n/g, '<br>'),
-);
+    .replace(/>/g, '&gt;');
+/** Text inside raw HTML in Markdown (e.g. a <summary>). */
+hbs.registerHelper('html', escapeHtml);
+/** A Markdown table cell: pipes and line breaks would end the cell, and raw HTML would render. */
+hbs.registerHelper('cell', (value: unknown) => escapeHtml(value).replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>'));
 /** A line inside a fenced code block: a run of backticks would close the fence. */
 hbs.registerHelper('fence', (value: unknown) => String(value ?? '').replace(/`{3,}/g, "'''"));
 hbs.registerHelper('join', (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(String(sep)) : ''));
