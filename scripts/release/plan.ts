@@ -13,11 +13,18 @@ export const EXCLUDED: ReadonlyArray<{ path: string; why: string }> = [
   { path: 'packages/resnet/src/solution.test.ts', why: 'tests the solutions' },
   { path: 'packages/resnet/src/anchors.test.ts', why: 'builds the bottleneck family, an exercise' },
   { path: 'packages/resnet/src/thesis.test.ts', why: 'tests the exercise blocks' },
+  { path: 'packages/resnet/src/presets.test.ts', why: 'builds the bottleneck and pre-activation families' },
   { path: 'scripts/release.ts', why: 'the release tool itself' },
   { path: 'scripts/release.test.ts', why: 'the release tool itself' },
   { path: 'scripts/release/', why: 'the release tool itself' },
   { path: 'docs/release.md', why: 'instructor documentation' },
 ];
+
+/** Files the student repository also needs where its CI looks for them (docs/ci.md); copied there too. */
+export const PLACED: Readonly<Record<string, string>> = {
+  'assignments/resnet/ci/github-grade.yml': '.github/workflows/grade.yml',
+  'assignments/resnet/ci/gitlab-ci.yml': '.gitlab-ci.yml',
+};
 
 /** A test that names one of these is about instructor material and cannot pass without it. */
 const INSTRUCTOR_MARKS = [
