@@ -9,7 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { findLeaks, hiddenCheckIds, secretLines } from './release/leaks.ts';
-import { type Action, planFile, releasePackageJson, strip } from './release/plan.ts';
+import { type Action, PLACED, planFile, releasePackageJson, strip } from './release/plan.ts';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -80,6 +80,11 @@ export function release(outDir: string, options: { force?: boolean; ref?: string
     else if (file.path === 'package.json') writeFileSync(to, releasePackageJson(file.text!));
     else writeFileSync(to, file.bytes);
     written.push(file.path);
+    const placed = PLACED[file.path];
+    if (placed) {
+      mkdirSync(dirname(join(out, placed)), { recursive: true });
+      writeFileSync(join(out, placed), file.bytes);
+    }
   });
   checkRelease(out, files, written);
   return { outDir: out, actions, written };
