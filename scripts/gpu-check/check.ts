@@ -163,7 +163,10 @@ async function main(): Promise<number> {
 }
 
 main()
-  .then((code) => {
+  .then(async (code) => {
+    await releaseBackend();
+    // A child has said all it has to say; do not let a driver thread keep it (and the parent) waiting.
+    if (process.argv.includes('--child')) process.exit(code);
     process.exitCode = code;
   })
-  .finally(releaseBackend);
+  .catch(() => process.exit(1));

@@ -65,8 +65,11 @@ function seeded(shape: number[], random: () => number): tf.Tensor {
   );
 }
 
-/** The gradients of one case on the active backend, read back to host memory. */
-export function caseGradients(c: GradientCase, seed = 1): Float32Array[] {
+/**
+ * The gradients of one case on the active backend, read back to host memory. Asynchronously: webgpu has
+ * no synchronous read under Node (its dataSync needs OffscreenCanvas).
+ */
+export async function caseGradients(c: GradientCase, seed = 1): Promise<Float32Array[]> {
   const grads = tf.tidy(() => {
     const random = mulberry32(seed);
     const inputs = c.shapes.map((shape) => seeded(shape, random));
@@ -74,7 +77,7 @@ export function caseGradients(c: GradientCase, seed = 1): Float32Array[] {
     return tf.grads((...diff: tf.Tensor[]) => c.loss([...diff, ...constants]))(inputs.slice(0, c.wrt));
   });
   try {
-    return grads.map((g) => g.dataSync() as Float32Array);
+    return (await Promise.all(grads.map((g) => g.data()))) as Float32Array[];
   } finally {
     tf.dispose(grads);
   }
@@ -116,17 +119,20 @@ export async function compareWithCpu(
   const before = tf.getBackend();
   try {
     await tf.setBackend('cpu');
-    const reference = cases.map((c) => caseGradients(c, seed));
+    const reference: Float32Array[][] = [];
+    for (const c of cases) reference.push(await caseGradients(c, seed));
     if (!(await tf.setBackend(backend))) throw new Error(`backend '${backend}' could not be activated`);
-    return cases.map((c, i) => {
+    const results: CaseResult[] = [];
+    for (const [i, c] of cases.entries()) {
       try {
-        const got = caseGradients(c, seed);
+        const got = await caseGradients(c, seed);
         const errors = got.map((g, j) => maxRelativeError(g, reference[i]![j]!));
-        return { name: c.name, error: Math.max(...errors) };
+        results.push({ name: c.name, error: Math.max(...errors) });
       } catch (err) {
-        return { name: c.name, problem: (err as Error).message.split('\n')[0]!.slice(0, 160) };
+        results.push({ name: c.name, problem: (err as Error).message.split('\n')[0]!.slice(0, 160) });
       }
-    });
+    }
+    return results;
   } finally {
     await tf.setBackend(before);
   }

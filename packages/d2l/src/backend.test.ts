@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -239,17 +240,22 @@ describe("webgpu wiring on Dawn's null adapter (no GPU needed)", () => {
   // Dawn's "null" backend hands out an adapter that computes nothing: enough to check that navigator.gpu is
   // set before the TF.js backend registers, that releaseBackend gives the device back, and that the process
   // then exits. It runs in a child so that this process never holds a Dawn instance.
-  it('registers, reports a GPU device, releases, refuses reuse, and the process exits', () => {
+  it('registers, reports a GPU device, explains sync reads, releases, refuses reuse, and the process exits', () => {
     const dir = mkdtempSync(join(tmpdir(), 'd2l-webgpu-'));
     const script = join(dir, 'webgpu-null.mts');
     const backendUrl = new URL('./backend.ts', import.meta.url).href;
+    const tfUrl = pathToFileURL(createRequire(import.meta.url).resolve('@tensorflow/tfjs')).href;
     writeFileSync(
       script,
       `import { currentBackend, releaseBackend, useBackend } from ${JSON.stringify(backendUrl)};
+import * as tf from ${JSON.stringify(tfUrl)};
 const info = await useBackend('webgpu');
+const big = tf.add(tf.ones([64, 64]), 1); // large enough not to be forwarded to the CPU
+const syncRead = (() => { try { big.dataSync(); return 'read'; } catch (e) { return e.message; } })();
+const asyncRead = (await big.data()).length;
 await releaseBackend();
 const reuse = await useBackend('webgpu').then(() => 'reused', (e) => e.message);
-console.log(JSON.stringify({ info, after: currentBackend() ?? null, gpu: globalThis.navigator?.gpu ?? null, reuse }));`,
+console.log(JSON.stringify({ info, after: currentBackend() ?? null, gpu: globalThis.navigator?.gpu ?? null, reuse, syncRead, asyncRead }));`,
     );
     const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
     const run = spawnSync(tsx, [script], {
@@ -266,5 +272,7 @@ console.log(JSON.stringify({ info, after: currentBackend() ?? null, gpu: globalT
     expect(got.after).toBeNull();
     expect(got.gpu).toBeNull();
     expect(got.reuse).toContain('the webgpu device was released in this process');
+    expect(got.syncRead).toMatch(/^dataSync\(\)\/arraySync\(\) cannot read from the webgpu backend under Node/);
+    expect(got.asyncRead).toBe(64 * 64);
   });
 });

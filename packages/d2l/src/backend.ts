@@ -219,7 +219,27 @@ async function loadWebgpu(): Promise<LoadedBackend> {
   }
   await import('@tensorflow/tfjs-backend-webgpu');
   await activate('webgpu');
+  explainSyncReads(tf.backend() as unknown as SyncReader);
   return { device: `gpu:0 (webgpu${description ? `, ${description}` : ''})`, gpu: true };
+}
+
+interface SyncReader {
+  readSync(dataId: object): unknown;
+}
+const SYNC_READ_HINT =
+  'dataSync()/arraySync() cannot read from the webgpu backend under Node (it needs OffscreenCanvas): use await tensor.data() or tensor.array()';
+
+/** tfjs-backend-webgpu reads synchronously through OffscreenCanvas, which Node lacks: say that instead. */
+function explainSyncReads(backend: SyncReader): void {
+  const readSync = backend.readSync.bind(backend);
+  backend.readSync = (dataId) => {
+    try {
+      return readSync(dataId);
+    } catch (err) {
+      if (err instanceof ReferenceError && err.message.includes('OffscreenCanvas')) throw new Error(SYNC_READ_HINT);
+      throw err;
+    }
+  };
 }
 
 /**
