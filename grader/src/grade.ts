@@ -113,22 +113,25 @@ function hashSubmission(dir: string): string {
   return `sha256:${hash.digest('hex')}`;
 }
 
-/** Turn an absolute path in a stack frame into the student's file name. */
-function studentFrame(frame: string, dir: string): string {
-  return frame.replaceAll(`${dir}/`, '').replace(/^at /, '');
+/** A stack frame with the student's file name only: `bottleneck (bottleneck.ts:16:31)`. */
+function studentFrame(frame: string): string {
+  return frame.replace(/^at /, '').replace(/(?:file:\/\/)?[^\s(]*\/([^/\s)]+\.ts:\d+:\d+)/, '$1');
 }
 
-function failureMessage(
-  o: Extract<ItemOutcome, { ok: false }>,
-  dir: string,
-): { status: 'failed' | 'error'; message: string } {
+function failureMessage(o: Extract<ItemOutcome, { ok: false }>): { status: 'failed' | 'error'; message: string } {
   const line = o.message.split('\n')[0] ?? o.message;
   if (/not implemented yet/i.test(line)) return { status: 'failed', message: line };
-  const at = o.frames[0] ? ` (at ${studentFrame(o.frames[0], dir)})` : '';
+  const at = o.frames[0] ? ` (at ${studentFrame(o.frames[0])})` : '';
   switch (o.reason) {
     case 'missing-export':
       return { status: 'error', message: `${line}: export it from the file` };
     case 'exception':
+      if (/restricted|ERR_ACCESS_DENIED/.test(line)) {
+        return {
+          status: 'error',
+          message: `denied by the sandbox: ${line}${at} (submissions cannot read or write files, start processes or workers)`,
+        };
+      }
       return { status: 'error', message: `threw ${line}${at}` };
     case 'load-failed':
       return { status: 'error', message: `the file threw while loading: ${line}${at}` };
@@ -148,6 +151,7 @@ async function buildAll(
     for (const i of items) outcomes.set(i.key, { ok: false, status, message });
   };
   let peak = 0;
+  const bundled = new Set<string>();
   // Bundle every file, then start the children, then type-check while they build: tsc blocks this thread.
   const started = await Promise.all(
     [...itemsByFile].map(async ([file, items]) => {
@@ -162,7 +166,7 @@ async function buildAll(
       return runSandboxed(bundle, items, limits)
         .then((run) => {
           peak = Math.max(peak, run.peakRssMb);
-          for (const [key, o] of run.outcomes) outcomes.set(key, o.ok ? o : { ok: false, ...failureMessage(o, dir) });
+          for (const [key, o] of run.outcomes) outcomes.set(key, o.ok ? o : { ok: false, ...failureMessage(o) });
         })
         .finally(() => rmSync(bundle.file, { force: true }));
     }),
@@ -170,7 +174,9 @@ async function buildAll(
   const present = [...itemsByFile.keys()].filter((f) => existsSync(join(dir, f)));
   const diagnostics = present.length ? typeErrors(dir, present) : new Map<string, string>();
   await Promise.all(started);
-  for (const [file, message] of diagnostics) fail(itemsByFile.get(file) ?? [], 'error', `compile error: ${message}`);
+  // A type error outranks what the child did, but not a refused import or a syntax error found first.
+  for (const [file, message] of diagnostics)
+    if (bundled.has(file)) fail(itemsByFile.get(file) ?? [], 'error', `compile error: ${message}`);
   return { outcomes, peakChildRssMb: peak };
 }
 
@@ -258,6 +264,10 @@ export async function gradeSubmission(opts: GradeOptions): Promise<GradeReport> 
     for (const item of items) if (!list.some((i) => i.key === item.key)) list.push(item);
     itemsByFile.set(file, list);
   }
+  // Cheap models first: if the time limit strikes while building ResNet-152, the blocks are already in.
+  const cost = (i: BuildItem) =>
+    i.kind === 'block' ? 0 : i.kind === 'trainnet' ? 1 : i.fn === 'bottleneckResnet' ? i.depth : 2;
+  for (const list of itemsByFile.values()) list.sort((a, b) => cost(a) - cost(b));
 
   const { outcomes } = await buildAll(dir, itemsByFile, opts.limits ?? {});
   const cache = modelCache(outcomes);
@@ -284,7 +294,11 @@ export async function gradeSubmission(opts: GradeOptions): Promise<GradeReport> 
         const o = await RUNNERS[c.kind](c, plan.expected[c.id] as CheckExpectation, ctx);
         const stub = o.fraction === 0 && /not implemented yet/.test(o.message);
         const message =
-          o.status === 'passed' ? o.message : stub ? `${c.target}: not implemented yet` : `${o.message}. ${c.feedback}`;
+          o.status === 'passed'
+            ? o.message
+            : stub
+              ? `${c.target}: not implemented yet`
+              : `${o.message.replace(/\.$/, '')}. ${c.feedback}`;
         result = {
           ...base,
           status: o.status,

@@ -115,7 +115,7 @@ export async function bundleStudentFile(
   const entry = join(dir, file);
   const runtime = await runtimeBundle(outDir);
   const violations: string[] = [];
-  const stdin = `require(${JSON.stringify(runtime)}).serve(() => require(${JSON.stringify(entry)}), ${JSON.stringify([entry])});`;
+  const stdin = `require(${JSON.stringify(runtime)}).serve(() => require(${JSON.stringify(entry)}), ${JSON.stringify([file])});`;
   let result: esbuild.BuildResult;
   try {
     result = await esbuild.build({
@@ -126,6 +126,8 @@ export async function bundleStudentFile(
       format: 'cjs',
       target: 'node20',
       sourcemap: 'inline',
+      // Source paths relative to the submission, so stack frames name the student's own file.
+      absWorkingDir: dir,
       logLevel: 'silent',
       plugins: [studentPolicy(dir, runtime, violations)],
     });

@@ -3,9 +3,31 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 const require = createRequire(import.meta.url);
+const here = dirname(fileURLToPath(import.meta.url));
+const TYPE_ROOTS = [resolve(here, '../../../node_modules/@types'), resolve(here, '../../node_modules/@types')];
+
+/** Parsed library declarations (lib.*.d.ts, TF.js, Node) are shared by every grading in this process. */
+const libraryFiles = new Map<string, ts.SourceFile>();
+
+function cachingHost(options: ts.CompilerOptions, submissionDir: string): ts.CompilerHost {
+  const host = ts.createCompilerHost(options);
+  const read = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
+    if (!fileName.endsWith('.d.ts') || fileName.startsWith(submissionDir))
+      return read(fileName, languageVersion, onError, shouldCreate);
+    let file = libraryFiles.get(fileName);
+    if (!file) {
+      file = read(fileName, languageVersion, onError, shouldCreate);
+      if (file) libraryFiles.set(fileName, file);
+    }
+    return file;
+  };
+  return host;
+}
 
 function tfjsTypes(): string {
   const dir = dirname(realpathSync(require.resolve('@tensorflow/tfjs/package.json')));
@@ -20,7 +42,7 @@ function tfjsTypes(): string {
 export function typeErrors(submissionDir: string, files: readonly string[]): Map<string, string> {
   const dir = resolve(submissionDir);
   const roots = files.map((f) => join(dir, f));
-  const program = ts.createProgram(roots, {
+  const options: ts.CompilerOptions = {
     noEmit: true,
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.ESNext,
@@ -28,10 +50,12 @@ export function typeErrors(submissionDir: string, files: readonly string[]): Map
     allowImportingTsExtensions: true,
     skipLibCheck: true,
     strict: false,
-    types: [],
+    types: ['node'],
+    typeRoots: TYPE_ROOTS,
     lib: ['lib.es2022.d.ts'],
     paths: { '@tensorflow/tfjs': [tfjsTypes()] },
-  });
+  };
+  const program = ts.createProgram(roots, options, cachingHost(options, dir));
   const errors = new Map<string, string>();
   for (const [i, root] of roots.entries()) {
     const source = program.getSourceFile(root);

@@ -85,8 +85,37 @@ function build(student: Student, item: BuildItem): tf.LayersModel {
   return model;
 }
 
+const RANDOM_INITIALIZERS = [
+  'glorotUniform',
+  'glorotNormal',
+  'heNormal',
+  'heUniform',
+  'leCunNormal',
+  'leCunUniform',
+  'randomNormal',
+  'randomUniform',
+  'truncatedNormal',
+  'orthogonal',
+] as const;
+
+/**
+ * Only the topology leaves this process, so random initial weights are wasted work (seconds for
+ * ResNet-152): every random initializer fills zeros here. Their configs, and so the topology, are unchanged.
+ */
+function zeroRandomInitializers(): void {
+  const zeros = (shape: number[], dtype?: tf.DataType) => tf.zeros(shape, dtype);
+  for (const name of RANDOM_INITIALIZERS) {
+    let proto = Object.getPrototypeOf(tf.initializers[name]({ seed: 0 } as never)) as Record<string, unknown> | null;
+    while (proto && proto !== Object.prototype) {
+      if (Object.hasOwn(proto, 'apply')) proto.apply = zeros;
+      proto = Object.getPrototypeOf(proto) as Record<string, unknown> | null;
+    }
+  }
+}
+
 /** Entry point: called by the bundle with the student's module namespace and the file names to keep in stacks. */
 export function serve(load: () => Student, files: readonly string[]): void {
+  zeroRandomInitializers();
   let student: Student;
   try {
     student = load();
