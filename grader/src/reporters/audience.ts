@@ -21,6 +21,8 @@ export function forAudience(report: GradeReport, audience: Audience = defaultAud
   const round = (n: number) => Math.max(0, Math.round(n * 1e6) / 1e6);
   return {
     ...report,
+    // What this copy holds: a student's view has no hidden check left in it.
+    hiddenIncluded: false,
     score: round(report.score - sum(hidden, 'score')),
     maxScore: round(report.maxScore - sum(hidden, 'maxScore')),
     tasks: report.tasks.map((task) => {

@@ -26,6 +26,8 @@ describe('audience', () => {
     expect(student.score).toBe(report.score - 2);
     expect(student.maxScore).toBe(report.maxScore - 2);
     expect(student.tasks.find((t) => t.id === 'ex4-preact')).toMatchObject({ score: 0, maxScore: 3 });
+    expect(student.hiddenIncluded).toBe(false);
+    expect(forAudience(student)).toBe(student);
     expect(forAudience(report, 'instructor')).toBe(report);
   });
 });
