@@ -53,7 +53,7 @@ const withoutSeconds = (rows: Array<Record<string, string>>) => rows.map(({ seco
 describe('gradeBatch', () => {
   it('grades a correct, a wrong, a hanging and a crashing submission into four rows, and resumes', async () => {
     const cls = makeClass({ alice: 'good', bob: 'wrong', carol: 'hang', dave: 'crash' });
-    const summary = await gradeBatch(cls.options('out', { timeoutMs: 2_000 }));
+    const summary = await gradeBatch(cls.options('out', { timeoutMs: 4_000 }));
     expect(summary).toMatchObject({ total: 4, graded: 2, errors: 1, timeouts: 1, skipped: 0 });
     const rows = readCsv(summary.gradebook);
     expect(rows.map((r) => [r.student, r.status])).toEqual([
@@ -81,7 +81,7 @@ describe('gradeBatch', () => {
 
     // Unchanged content, grader and settings: nothing is graded again.
     const before = cls.starts().length;
-    const again = await gradeBatch(cls.options('out', { timeoutMs: 2_000 }));
+    const again = await gradeBatch(cls.options('out', { timeoutMs: 4_000 }));
     expect(again.skipped).toBe(4);
     expect(cls.starts().length).toBe(before);
     // One edited submission is graded again; so are failures when asked to retry them.
