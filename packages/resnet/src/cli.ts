@@ -58,7 +58,8 @@ export function explain(err: unknown): string {
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  if (command === 'summary') console.log(summaryCommand(rest));
+  if (rest.includes('--help') || rest.includes('-h')) console.log(USAGE);
+  else if (command === 'summary') console.log(summaryCommand(rest));
   else if (command === 'train') await (await import('./train-chapter.ts')).trainCommand(rest);
   else if (command === undefined || command === '--help' || command === '-h') console.log(USAGE);
   else throw new Error(`unknown command '${command}'; use 'summary' or 'train'`);
