@@ -217,8 +217,13 @@ async function loadWebgpu(): Promise<LoadedBackend> {
     // navigator is a getter on Node 21+, a plain global on Node 20: defineProperty works on both.
     Object.defineProperty(globalThis, 'navigator', { value: { gpu: dawnGpu }, configurable: true, writable: true });
   }
-  await import('@tensorflow/tfjs-backend-webgpu');
-  await activate('webgpu');
+  try {
+    await import('@tensorflow/tfjs-backend-webgpu');
+    await activate('webgpu');
+  } catch (err) {
+    dropDawn(); // a half-set-up Dawn instance would keep the process alive
+    throw err;
+  }
   explainSyncReads(tf.backend() as unknown as SyncReader);
   return { device: `gpu:0 (webgpu${description ? `, ${description}` : ''})`, gpu: true };
 }
@@ -230,7 +235,10 @@ const SYNC_READ_HINT =
   'dataSync()/arraySync() cannot read from the webgpu backend under Node (it needs OffscreenCanvas): use await tensor.data() or tensor.array()';
 
 /** tfjs-backend-webgpu reads synchronously through OffscreenCanvas, which Node lacks: say that instead. */
+const explained = new WeakSet<SyncReader>();
 function explainSyncReads(backend: SyncReader): void {
+  if (explained.has(backend)) return;
+  explained.add(backend);
   const readSync = backend.readSync.bind(backend);
   backend.readSync = (dataId) => {
     try {
@@ -240,6 +248,12 @@ function explainSyncReads(backend: SyncReader): void {
       throw err;
     }
   };
+}
+
+function dropDawn(): void {
+  const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
+  if (nav && dawnGpu && nav.gpu === dawnGpu) delete nav.gpu;
+  dawnGpu = undefined;
 }
 
 /**
@@ -253,9 +267,7 @@ export async function releaseBackend(): Promise<void> {
       tf.removeBackend('webgpu');
       backend.device?.destroy();
     }
-    const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
-    if (nav?.gpu === dawnGpu) delete nav.gpu;
-    dawnGpu = undefined;
+    dropDawn();
     webgpuReleased = true;
   }
   if (current?.name === 'webgpu') current = undefined;
