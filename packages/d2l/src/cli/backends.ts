@@ -30,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
   }
   for (const line of formatProbe(paths)) process.stdout.write(`${line}\n`);
   process.stdout.write(`auto → ${auto.name}: ${auto.device}${auto.gpu ? ' [GPU]' : ''}\n`);
+  const profile = auto.gpu ? 'the GPU profile (longer run, higher threshold)' : 'the CPU profile (small budget)';
+  process.stdout.write(`the grader's training check uses ${profile}\n`);
   if (note) process.stdout.write(`${note}\n`);
   return 0;
 }
