@@ -56,9 +56,10 @@ export interface BatchSummary {
 
 export const DEFAULT_TIMEOUT_MS = 15 * 60 * 1000;
 
+/** What changes a grade; machine-specific paths are left out so shards on other machines agree. */
 function settingsKey(command: string[], opts: BatchOptions): string {
   const key = JSON.stringify({
-    command: command.slice(1),
+    command: command.slice(1).map((arg) => arg.replaceAll(REPO_ROOT, '<repo>/')),
     hidden: opts.hidden,
     backend: opts.backend,
     seed: opts.seed,
