@@ -9,51 +9,17 @@
 // Kernels here call other wasm kernels directly and free every intermediate through the backend,
 // so the engine sees one output per call, as from any other kernel.
 import * as tf from '@tensorflow/tfjs';
+import { call, callStock, constant, free, type KernelArgs, pipe, type Shape4, type TensorInfo } from './kernel-call.ts';
 
-type TensorInfo = tf.TensorInfo;
 type Pads = [number, number, number, number]; // top, bottom, left, right
-type Shape4 = [number, number, number, number];
-interface WasmBackend {
-  disposeData(dataId: object, force?: boolean): boolean;
-}
-interface KernelArgs {
-  inputs: Record<string, TensorInfo>;
-  attrs?: Record<string, unknown>;
-  backend: unknown;
-}
 
-/** The original stock kernel, kept as a fallback for shapes the composite does not cover. */
-let stockBackpropInput: tf.KernelConfig | undefined;
-export function setStockBackpropInput(config: tf.KernelConfig | undefined): void {
-  stockBackpropInput = config;
-}
-
-function call(
-  name: string,
+export function conv(
   backend: unknown,
-  inputs: Record<string, TensorInfo>,
-  attrs: Record<string, unknown> = {},
+  x: TensorInfo,
+  filter: TensorInfo,
+  pads: Pads,
+  dilation: [number, number],
 ): TensorInfo {
-  const kernel = tf.getKernel(name, 'wasm');
-  if (!kernel)
-    throw new Error(`wasm kernel ${name} is not registered; import @tensorflow/tfjs-backend-wasm before training`);
-  return kernel.kernelFunc({ inputs, attrs, backend } as unknown as Parameters<tf.KernelFunc>[0]) as TensorInfo;
-}
-
-function free(backend: unknown, ...infos: TensorInfo[]): void {
-  for (const info of infos) (backend as WasmBackend).disposeData(info.dataId);
-}
-
-/** Frees `input` after computing `f(input)`: chains of intermediates read as one expression. */
-function then(backend: unknown, input: TensorInfo, f: (t: TensorInfo) => TensorInfo): TensorInfo {
-  try {
-    return f(input);
-  } finally {
-    free(backend, input);
-  }
-}
-
-function conv(backend: unknown, x: TensorInfo, filter: TensorInfo, pads: Pads, dilation: [number, number]): TensorInfo {
   const [t, b, l, r] = pads;
   return call(
     'Conv2D',
@@ -74,7 +40,7 @@ function conv(backend: unknown, x: TensorInfo, filter: TensorInfo, pads: Pads, d
   );
 }
 
-function needNhwc(dataFormat: unknown, kernel: string): void {
+export function needNhwc(dataFormat: unknown, kernel: string): void {
   if (dataFormat !== undefined && dataFormat !== 'NHWC') {
     throw new Error(
       `wasm ${kernel} supports dataFormat 'NHWC' only (got '${String(dataFormat)}'); use channelsLast layers`,
@@ -82,14 +48,14 @@ function needNhwc(dataFormat: unknown, kernel: string): void {
   }
 }
 
-type ConvAttrs = {
+export type ConvAttrs = {
   strides: number | [number, number];
   pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
   dataFormat?: 'NHWC' | 'NCHW';
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 };
 
-function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs): tf.backend_util.Conv2DInfo {
+export function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs): tf.backend_util.Conv2DInfo {
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
@@ -102,6 +68,16 @@ function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs): tf
   );
 }
 
+/**
+ * Taps [first, last] of a k-tap axis that read at least one real row for some output; the others
+ * only ever meet padding (at 28 px, ResNet-18's last stage is 1×1: 8 of 9 taps of every 3×3).
+ */
+export function liveTaps(k: number, size: number, out: number, stride: number, pad: number): [number, number] {
+  const first = Math.max(0, pad - (out - 1) * stride);
+  const last = Math.min(k - 1, size - 1 + pad);
+  return last >= first ? [first, last] : [0, k - 1];
+}
+
 /** dW[kh,kw,c,co] = Σ_{n,oh,ow} xpad[n, oh·s+kh, ow·s+kw, c] · dy[n,oh,ow,co]. */
 export function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
   const { inputs, backend } = args;
@@ -110,146 +86,228 @@ export function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const info = convInfo(x.shape, attrs.filterShape, attrs);
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
-  const { top, left } = info.padInfo;
   const [, h, w] = x.shape as Shape4;
-  // Bottom/right padding that makes the output exactly kh×kw; negative means rows the forward never read.
-  const bottom = kh + (oh - 1) * sh - h - top;
-  const right = kw + (ow - 1) * sw - w - left;
+  // Only live taps are computed; the rest of dW is exactly zero.
+  const [h0, h1] = liveTaps(kh, h, oh, sh, info.padInfo.top);
+  const [w0, w1] = liveTaps(kw, w, ow, sw, info.padInfo.left);
+  const top = info.padInfo.top - h0;
+  const left = info.padInfo.left - w0;
+  // Bottom/right padding that makes the output exactly the live taps; negative means rows never read.
+  const bottom = h1 - h0 + 1 + (oh - 1) * sh - h - top;
+  const right = w1 - w0 + 1 + (ow - 1) * sw - w - left;
 
   let xt = call('Transpose', backend, { x }, { perm: [3, 1, 2, 0] }); // [C,H,W,N]
   if (bottom < 0 || right < 0) {
-    xt = then(backend, xt, (t) =>
-      call(
-        'Slice',
-        backend,
-        { x: t },
-        { begin: [0, 0, 0, 0], size: [-1, h + Math.min(bottom, 0), w + Math.min(right, 0), -1] },
-      ),
-    );
+    const size = [-1, h + Math.min(bottom, 0), w + Math.min(right, 0), -1];
+    xt = pipe(backend, xt, (t) => call('Slice', backend, { x: t }, { begin: [0, 0, 0, 0], size }));
   }
   const dyt = call('Transpose', backend, { x: dy }, { perm: [1, 2, 0, 3] }); // [OH,OW,N,CO]
   let g: TensorInfo;
   try {
-    g = conv(backend, xt, dyt, [top, Math.max(bottom, 0), left, Math.max(right, 0)], [sh, sw]); // [C,KH,KW,CO]
+    g = conv(backend, xt, dyt, [top, Math.max(bottom, 0), left, Math.max(right, 0)], [sh, sw]); // [C,KH',KW',CO]
   } finally {
     free(backend, xt, dyt);
   }
-  return then(backend, g, (t) => call('Transpose', backend, { x: t }, { perm: [1, 2, 0, 3] }));
+  const dw = pipe(backend, g, (t) => call('Transpose', backend, { x: t }, { perm: [1, 2, 0, 3] }));
+  if (h1 - h0 + 1 === kh && w1 - w0 + 1 === kw) return dw;
+  const paddings = [
+    [h0, kh - 1 - h1],
+    [w0, kw - 1 - w1],
+    [0, 0],
+    [0, 0],
+  ];
+  return pipe(backend, dw, (t) => call('PadV2', backend, { x: t }, { paddings, constantValue: 0 }));
+}
+
+/** The taps of one output phase r (rows r, r+s, r+2s, … of dx) along one axis. */
+interface Phase {
+  /** Taps k = first + s·j, j < count, read dy rows i + q − j. */
+  first: number;
+  count: number;
+  q: number;
+  /** Rows of dx in this phase. */
+  len: number;
+}
+
+function phasesOf(size: number, k: number, s: number, pad: number): Phase[] {
+  return Array.from({ length: s }, (_, r) => {
+    const first = (r + pad) % s;
+    return {
+      first,
+      count: first < k ? Math.ceil((k - first) / s) : 0,
+      q: Math.floor((r + pad) / s),
+      len: Math.max(0, Math.ceil((size - r) / s)),
+    };
+  });
 }
 
 /**
- * The filter for the input gradient: W'[kh,kw,co,c] = W[KH-1-kh, KW-1-kw, c, co]. The spatial flip
- * is a product with a KH·KW anti-diagonal 0/1 matrix (exact, and an XNNPACK GEMM): wasm's Reverse
- * and Gather copy element by element and were 10× slower than the convolution they feed.
+ * Every phase's sub-filter, flipped and with in/out channels swapped, in one GEMM: a 0/1 matrix
+ * reorders the KH·KW taps phase by phase, last tap first (wasm's Reverse and Gather copy element
+ * by element and cost 10× the convolution they feed), then one transpose swaps the channels.
+ * Returns [KH·KW, CO, C] rows; phase (a, b) owns `count_a·count_b` consecutive rows.
  */
-function flipFilter(backend: unknown, filter: TensorInfo): TensorInfo {
+function phaseFilters(backend: unknown, filter: TensorInfo, rows: Phase[], cols: Phase[]): TensorInfo {
   const [kh, kw, c, co] = filter.shape as Shape4;
   const taps = kh * kw;
-  if (taps === 1) return call('Transpose', backend, { x: filter }, { perm: [0, 1, 3, 2] });
-  const anti = new Float32Array(taps * taps);
-  for (let i = 0; i < taps; i++) anti[i * taps + (taps - 1 - i)] = 1;
-  const p = (
-    backend as { makeOutput(shape: number[], dtype: 'float32', offset?: number, values?: Float32Array): TensorInfo }
-  ).makeOutput([1, taps, taps], 'float32', undefined, anti);
-  const rows = call('Reshape', backend, { x: filter }, { shape: [1, taps, c * co] });
-  let flipped: TensorInfo;
-  try {
-    flipped = call('BatchMatMul', backend, { a: p, b: rows }, { transposeA: false, transposeB: false });
-  } finally {
-    free(backend, p, rows);
+  const flat = call('Reshape', backend, { x: filter }, { shape: [1, taps, c * co] });
+  let ordered = flat;
+  if (taps > 1) {
+    const select = new Float32Array(taps * taps);
+    let row = 0;
+    for (const ph of rows) {
+      for (const pw of cols) {
+        for (let a = 0; a < ph.count; a++) {
+          for (let b = 0; b < pw.count; b++) {
+            const tap =
+              (ph.first + rows.length * (ph.count - 1 - a)) * kw + pw.first + cols.length * (pw.count - 1 - b);
+            select[row++ * taps + tap] = 1;
+          }
+        }
+      }
+    }
+    const p = constant(backend, [1, taps, taps], select);
+    try {
+      ordered = call('BatchMatMul', backend, { a: p, b: flat }, { transposeA: false, transposeB: false });
+    } finally {
+      free(backend, p, flat);
+    }
   }
-  const shaped = then(backend, flipped, (t) => call('Reshape', backend, { x: t }, { shape: [kh, kw, c, co] }));
-  return then(backend, shaped, (t) => call('Transpose', backend, { x: t }, { perm: [0, 1, 3, 2] }));
+  const shaped = pipe(backend, ordered, (t) => call('Reshape', backend, { x: t }, { shape: [taps, c, co] }));
+  return pipe(backend, shaped, (t) => call('Transpose', backend, { x: t }, { perm: [0, 2, 1] }));
+}
+
+/** The part of [from, from+size) inside [0, have), and the zero rows needed before and after it. */
+function clip(from: number, size: number, have: number): { lo: number; hi: number; before: number; after: number } {
+  const lo = Math.min(Math.max(from, 0), have);
+  const hi = Math.max(Math.min(from + size, have), lo);
+  return { lo, hi, before: lo - from, after: from + size - hi };
+}
+
+/** dx of one phase: a stride-1 convolution of dy with the phase's sub-filter. */
+function phaseGradient(
+  backend: unknown,
+  dy: TensorInfo,
+  filters: TensorInfo,
+  offset: number,
+  ph: Phase,
+  pw: Phase,
+  c: number,
+): TensorInfo {
+  const [n, oh, ow, co] = dy.shape as Shape4;
+  // dx_r[i] = Σ_j dy[i + q − (count−1) + j] · flipped[j]: a window of dy, zero beyond its edges,
+  // keeping only the flipped taps j that meet a real dy row for some i.
+  const live = (p: Phase, have: number): [number, number] => [
+    Math.max(0, p.count - 1 - p.q - (p.len - 1)),
+    Math.min(p.count - 1, have - 1 - p.q + p.count - 1),
+  ];
+  const [a0, a1] = live(ph, oh);
+  const [b0, b1] = live(pw, ow);
+  if (ph.len === 0 || pw.len === 0 || a1 < a0 || b1 < b0) {
+    return call('Fill', backend, {}, { shape: [n, ph.len, pw.len, c], value: 0, dtype: 'float32' });
+  }
+  const r = clip(ph.q - (ph.count - 1) + a0, ph.len + a1 - a0, oh);
+  const q = clip(pw.q - (pw.count - 1) + b0, pw.len + b1 - b0, ow);
+  const sub = call('Slice', backend, { x: filters }, { begin: [offset, 0, 0], size: [ph.count * pw.count, co, c] });
+  const block = pipe(backend, sub, (t) => call('Reshape', backend, { x: t }, { shape: [ph.count, pw.count, co, c] }));
+  const taps = [a1 - a0 + 1, b1 - b0 + 1, co, c];
+  const kernel =
+    taps[0] === ph.count && taps[1] === pw.count
+      ? block
+      : pipe(backend, block, (t) => call('Slice', backend, { x: t }, { begin: [a0, b0, 0, 0], size: taps }));
+  const whole = r.lo === 0 && r.hi === oh && q.lo === 0 && q.hi === ow;
+  const input = whole
+    ? dy
+    : call('Slice', backend, { x: dy }, { begin: [0, r.lo, q.lo, 0], size: [n, r.hi - r.lo, q.hi - q.lo, co] });
+  try {
+    return conv(backend, input, kernel, [r.before, r.after, q.before, q.after], [1, 1]);
+  } finally {
+    free(backend, kernel);
+    if (input !== dy) free(backend, input);
+  }
+}
+
+/** t [N,len_h,len_w,C] zero-extended at the bottom/right to [N,lh,lw,C]. */
+function extend(backend: unknown, t: TensorInfo, lh: number, lw: number): TensorInfo {
+  const [, th, tw] = t.shape as Shape4;
+  if (th === lh && tw === lw) return call('Reshape', backend, { x: t }, { shape: t.shape }); // a second reference
+  return call(
+    'PadV2',
+    backend,
+    { x: t },
+    {
+      paddings: [
+        [0, 0],
+        [0, lh - th],
+        [0, lw - tw],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
+  );
+}
+
+/** Interleaves phase outputs: dx[n, s·i + a, s·j + b] = phase[a][b][n, i, j]. */
+function interleave(backend: unknown, parts: TensorInfo[][], h: number, w: number): TensorInfo {
+  const sh = parts.length;
+  const sw = parts[0]?.length ?? 1;
+  const first = parts[0]?.[0] as TensorInfo;
+  const [n, lh, lw, c] = first.shape as Shape4;
+  const rows = parts.map((row) => {
+    const cols = row.map((p) => {
+      const full = extend(backend, p, lh, lw);
+      return pipe(backend, full, (t) => call('Reshape', backend, { x: t }, { shape: [n, lh, lw, 1, c] }));
+    });
+    const joined = call('Concat', backend, cols as unknown as Record<string, TensorInfo>, { axis: 3 });
+    free(backend, ...cols);
+    return pipe(backend, joined, (t) => call('Reshape', backend, { x: t }, { shape: [n, lh, 1, lw * sw, c] }));
+  });
+  const joined = call('Concat', backend, rows as unknown as Record<string, TensorInfo>, { axis: 2 });
+  free(backend, ...rows);
+  const full = pipe(backend, joined, (t) => call('Reshape', backend, { x: t }, { shape: [n, lh * sh, lw * sw, c] }));
+  if (lh * sh === h && lw * sw === w) return full;
+  return pipe(backend, full, (t) => call('Slice', backend, { x: t }, { begin: [0, 0, 0, 0], size: [n, h, w, c] }));
 }
 
 /**
- * t [N,OH,OW,C] with s−1 zeros after every row and column, then cut or zero-extended at the
- * bottom/right to [N,rows,cols,C].
+ * dx[n,h,w,c] = Σ dy[n,oh,ow,co] · W[kh,kw,c,co] over oh·s + kh − padTop = h. Strided layers are
+ * split by output phase (polyphase): s² stride-1 convolutions of dy with sub-filters, interleaved,
+ * instead of one convolution of a zero-upsampled dy that would be 3/4 multiplications by zero.
  */
-function zeroUpsample(backend: unknown, t: TensorInfo, sh: number, sw: number, rows: number, cols: number): TensorInfo {
-  const [n, oh, ow, c] = t.shape as Shape4;
-  const r6 = call('Reshape', backend, { x: t }, { shape: [n, oh, 1, ow, 1, c] });
-  const padded = then(backend, r6, (u) =>
-    call(
-      'PadV2',
-      backend,
-      { x: u },
-      {
-        paddings: [
-          [0, 0],
-          [0, 0],
-          [0, sh - 1],
-          [0, 0],
-          [0, sw - 1],
-          [0, 0],
-        ],
-        constantValue: 0,
-      },
-    ),
-  );
-  const up = then(backend, padded, (u) => call('Reshape', backend, { x: u }, { shape: [n, oh * sh, ow * sw, c] }));
-  const [cutH, cutW] = [Math.min(rows, oh * sh), Math.min(cols, ow * sw)];
-  const cut =
-    cutH === oh * sh && cutW === ow * sw
-      ? up
-      : then(backend, up, (u) => call('Slice', backend, { x: u }, { begin: [0, 0, 0, 0], size: [n, cutH, cutW, c] }));
-  if (cutH === rows && cutW === cols) return cut;
-  return then(backend, cut, (u) =>
-    call(
-      'PadV2',
-      backend,
-      { x: u },
-      {
-        paddings: [
-          [0, 0],
-          [0, rows - cutH],
-          [0, cols - cutW],
-          [0, 0],
-        ],
-        constantValue: 0,
-      },
-    ),
-  );
-}
-
-/** dx[n,h,w,c] = Σ dy[n,oh,ow,co] · W[kh,kw,c,co] over oh·s + kh − padTop = h. */
 export function conv2dBackpropInput(args: KernelArgs): TensorInfo {
   const { inputs, backend } = args;
-  const attrs = args.attrs as ConvAttrs & { inputShape: [number, number, number, number] };
+  const attrs = args.attrs as ConvAttrs & { inputShape: Shape4 };
   needNhwc(attrs.dataFormat, 'Conv2DBackpropInput');
   const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
   const info = convInfo(attrs.inputShape, filter.shape, attrs);
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
-  const [, h, w] = attrs.inputShape;
-  const flipped = flipFilter(backend, filter);
-  if (kh === 1 && kw === 1 && top === 0 && left === 0) {
-    // A 1×1 convolution commutes with zero-upsampling: multiply the small dy first, then spread it out.
-    const small = then(backend, flipped, (f) => conv(backend, dy, f, [0, 0, 0, 0], [1, 1]));
-    if (sh === 1 && sw === 1 && oh === h && ow === w) return small;
-    return then(backend, small, (t) => zeroUpsample(backend, t, sh, sw, h, w));
-  }
-  // dy spread to stride 1 covers rows 0..(OH−1)·s; the padding puts the flipped kernel's taps on
-  // exactly the input rows each dy row came from (KH−1−padTop above, whatever remains below).
-  const padTop = kh - 1 - top;
-  const padLeft = kw - 1 - left;
-  const upRows = Math.min(oh * sh, h + top);
-  const upCols = Math.min(ow * sw, w + left);
-  const padBottom = h - upRows + top;
-  const padRight = w - upCols + left;
-  if (padTop < 0 || padLeft < 0) {
-    free(backend, flipped);
-    // Padding wider than the kernel (explicit pads only): rare; the stock kernel is exact there.
-    if (!stockBackpropInput)
-      throw new Error('wasm Conv2DBackpropInput: padding wider than the kernel is not supported');
-    return stockBackpropInput.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as TensorInfo;
-  }
-  const up =
-    sh === 1 && sw === 1 && upRows === oh && upCols === ow ? dy : zeroUpsample(backend, dy, sh, sw, upRows, upCols);
+  const [, h, w, c] = attrs.inputShape;
+  if (top > kh - 1 || left > kw - 1) return callStock('Conv2DBackpropInput', args); // explicit pads wider than the kernel
+  const rows = phasesOf(h, kh, sh, top);
+  const cols = phasesOf(w, kw, sw, left);
+  const filters = phaseFilters(backend, filter, rows, cols);
+  const parts: TensorInfo[][] = [];
   try {
-    return conv(backend, up, flipped, [padTop, padBottom, padLeft, padRight], [1, 1]);
+    let offset = 0;
+    for (const ph of rows) {
+      const row: TensorInfo[] = [];
+      parts.push(row);
+      for (const pw of cols) {
+        row.push(phaseGradient(backend, dy, filters, offset, ph, pw, c));
+        offset += ph.count * pw.count;
+      }
+    }
+  } catch (err) {
+    free(backend, ...parts.flat());
+    throw err;
   } finally {
-    free(backend, flipped);
-    if (up !== dy) free(backend, up);
+    free(backend, filters);
+  }
+  if (sh === 1 && sw === 1) return parts[0]?.[0] as TensorInfo;
+  try {
+    return interleave(backend, parts, h, w);
+  } finally {
+    free(backend, ...parts.flat());
   }
 }

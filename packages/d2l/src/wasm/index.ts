@@ -2,7 +2,10 @@
 // backend.ts calls `registerWasmTraining` right after the wasm backend activates; calling it
 // again is a no-op, and `unregisterWasmTraining` restores the stock kernels (tests compare both).
 import * as tf from '@tensorflow/tfjs';
-import { conv2dBackpropFilter, conv2dBackpropInput, setStockBackpropInput } from './conv-backprop.ts';
+import { broadcastTile } from './broadcast-tile.ts';
+import { conv2dBackpropFilter, conv2dBackpropInput } from './conv-backprop.ts';
+import { conv2dLive, fusedConv2dLive } from './conv-forward.ts';
+import { setStock } from './kernel-call.ts';
 
 const OURS: tf.KernelConfig[] = [
   {
@@ -15,6 +18,9 @@ const OURS: tf.KernelConfig[] = [
     backendName: 'wasm',
     kernelFunc: conv2dBackpropInput as unknown as tf.KernelFunc,
   },
+  { kernelName: 'Tile', backendName: 'wasm', kernelFunc: broadcastTile as unknown as tf.KernelFunc },
+  { kernelName: 'Conv2D', backendName: 'wasm', kernelFunc: conv2dLive as unknown as tf.KernelFunc },
+  { kernelName: 'FusedConv2D', backendName: 'wasm', kernelFunc: fusedConv2dLive as unknown as tf.KernelFunc },
 ];
 
 let stock: Map<string, tf.KernelConfig> | undefined;
@@ -26,6 +32,10 @@ export function wasmTrainingRegistered(): boolean {
 
 export function registerWasmTraining(): void {
   if (stock) return;
+  // Stock kernels bind to the wasm module when the backend starts; ours call them, so start it first.
+  if (!tf.findBackend('wasm')) {
+    throw new Error("registerWasmTraining: the wasm backend is not running; call `await tf.setBackend('wasm')` first");
+  }
   stock = new Map();
   for (const config of OURS) {
     const old = tf.getKernel(config.kernelName, 'wasm');
@@ -33,9 +43,9 @@ export function registerWasmTraining(): void {
       stock.set(config.kernelName, old);
       tf.unregisterKernel(config.kernelName, 'wasm');
     }
+    setStock(config.kernelName, old);
     tf.registerKernel(config);
   }
-  setStockBackpropInput(stock.get('Conv2DBackpropInput'));
 }
 
 export function unregisterWasmTraining(): void {
@@ -44,7 +54,7 @@ export function unregisterWasmTraining(): void {
     tf.unregisterKernel(config.kernelName, 'wasm');
     const old = stock.get(config.kernelName);
     if (old) tf.registerKernel(old);
+    setStock(config.kernelName, undefined);
   }
-  setStockBackpropInput(undefined);
   stock = undefined;
 }
