@@ -31,7 +31,8 @@ afterAll(() => {
 describe('pnpm release', () => {
   it('contains no line of any solution region', () => {
     const reference = snapshot().flatMap(({ path, text }) => (text === undefined ? [] : [{ path, text }]));
-    const secrets = secretLines(reference);
+    const shipped = (path: string) => planFile(path, reference.find((f) => f.path === path)?.text).kind !== 'skip';
+    const secrets = secretLines(reference, shipped);
     // The reference's own exercise lines are among them, so the scan below has something to find.
     expect(secrets).toContain('y = relu(bn(conv(y, numChannels, 3, strides)));');
     const found = walk(out).flatMap((path) =>

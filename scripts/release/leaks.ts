@@ -7,19 +7,23 @@ import { findRegions } from '../../packages/resnet/src/stubs.ts';
 const MIN_LENGTH = 12;
 
 /**
- * Lines inside solution regions that appear nowhere outside them in the reference: the lines that
- * are the solution (the others, such as a shared `const bias = …`, are ordinary chapter code).
+ * Lines inside solution regions that appear nowhere outside them in the released files: the lines
+ * that are the solution (the others, such as a shared `const bias = …`, are ordinary chapter code).
+ * Files that are not released (solutions, fixtures) cannot make a line ordinary.
  */
-export function secretLines(files: ReadonlyArray<{ path: string; text: string }>): Set<string> {
+export function secretLines(
+  files: ReadonlyArray<{ path: string; text: string }>,
+  released: (path: string) => boolean = () => true,
+): Set<string> {
   const inside = new Set<string>();
   const outside = new Set<string>();
   for (const { path, text } of files) {
     const lines = text.split('\n').map((l) => l.trim());
-    const regions = findRegions(text, path);
     const secret = new Set<number>();
-    for (const r of regions) for (let i = r.begin + 1; i < r.end; i++) secret.add(i);
+    for (const r of findRegions(text, path)) for (let i = r.begin + 1; i < r.end; i++) secret.add(i);
     lines.forEach((line, i) => {
-      (secret.has(i) ? inside : outside).add(line);
+      if (secret.has(i)) inside.add(line);
+      else if (released(path)) outside.add(line);
     });
   }
   return new Set([...inside].filter((l) => !outside.has(l) && l.length >= MIN_LENGTH && /[A-Za-z]{2}/.test(l)));
