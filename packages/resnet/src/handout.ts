@@ -1,5 +1,6 @@
 // The handout (assignments/resnet/README.md) is rendered from the assignment's manifest, so the
 // tasks, points and checks a student reads are the ones the grader uses.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
@@ -48,7 +49,19 @@ export function renderHandout(manifest: Manifest, template: string): string {
   return render(handoutView(manifest));
 }
 
+/** Markdown as the repository's Biome formats it (aligned tables), so `pnpm lint` accepts the handout. */
+export function formatMarkdown(text: string): string {
+  const biome = join(REPO, 'node_modules/.bin/biome');
+  const r = spawnSync(biome, ['format', '--stdin-file-path=README.md'], { input: text, encoding: 'utf8', cwd: REPO });
+  if (r.status !== 0 || r.stdout.trim() === '') {
+    throw new Error(
+      `biome could not format the handout (${r.stderr.trim().split('\n')[0] ?? r.error?.message}); run npx pnpm@10 install`,
+    );
+  }
+  return r.stdout;
+}
+
 /** The handout as the generator would write it now. */
 export function expectedHandout(): string {
-  return renderHandout(loadManifest(MANIFEST_PATH), readFileSync(TEMPLATE_PATH, 'utf8'));
+  return formatMarkdown(renderHandout(loadManifest(MANIFEST_PATH), readFileSync(TEMPLATE_PATH, 'utf8')));
 }
