@@ -116,7 +116,9 @@ export async function run(): Promise<{ name: string; rows: Row[]; notes: string[
     rows.push(row(size, 'pytorch', torch, base));
     for (const backend of backends) {
       const profile = process.env.BENCH_TRAIN_PROFILE !== '0' && backend === 'wasm';
+      // One node process with tsx's loader (not `npx tsx`, whose grandchild survives a timeout kill).
       const args = [
+        '--import',
         'tsx',
         fileURLToPath(import.meta.url),
         '--child',
@@ -127,7 +129,7 @@ export async function run(): Promise<{ name: string; rows: Row[]; notes: string[
         '--seconds',
         String(seconds),
       ];
-      const got = runChild('npx', profile ? [...args, '--profile'] : args, timeoutS);
+      const got = runChild(process.execPath, profile ? [...args, '--profile'] : args, timeoutS);
       rows.push(row(size, backend, got, base));
       if ('profile' in got && got.profile) {
         const total = got.profile.reduce((s, p) => s + p.ms, 0);
@@ -177,7 +179,7 @@ async function child(backend: BenchBackend, size: number, seconds: number, profi
     });
     device = `${device}, ${trainer.workers} worker threads`;
     const [xd, yd] = [xs.dataSync() as Float32Array, ys.dataSync() as Float32Array];
-    step = () => trainer.step(xd, yd, BATCH);
+    step = async () => (await trainer.step(xd, yd, BATCH)).loss;
   } else {
     const model = buildArch('resnet18', { preset: 'd2l', inputShape });
     const optimizer = tf.train.sgd(0.05);

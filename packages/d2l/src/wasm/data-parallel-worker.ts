@@ -23,19 +23,24 @@ const send = (msg: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage
 port.on('message', (msg: ToWorker) => {
   try {
     if (msg.kind === 'grads') {
+      let correct = 0;
       const { value, grads } = tf.tidy(() => {
         const x = tf.tensor(msg.x, [msg.rows, ...setup.inputShape]);
         const y = tf.tensor2d(msg.y, [msg.rows, setup.numClasses]);
-        return tf.variableGrads(
-          () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor),
-          trainable,
-        );
+        return tf.variableGrads(() => {
+          const out = model.apply(x, { training: true }) as tf.Tensor;
+          correct = tf.sum(tf.cast(tf.equal(tf.argMax(out, -1), tf.argMax(y, -1)), 'float32')).dataSync()[0] ?? 0;
+          // A softmax head gives probabilities: take their log; otherwise the output is logits.
+          return setup.probabilities
+            ? tf.mean(tf.neg(tf.sum(tf.mul(y, tf.log(tf.clipByValue(out, 1e-7, 1))), -1)))
+            : tf.losses.softmaxCrossEntropy(y, out);
+        }, trainable);
       });
       const arrays = trainable.map((v) => grads[v.name]?.dataSync() as Float32Array);
       const loss = value.dataSync()[0] ?? Number.NaN;
       tf.dispose([value, ...Object.values(grads)]);
       send(
-        { kind: 'grads', loss, grads: arrays },
+        { kind: 'grads', loss, correct, grads: arrays },
         arrays.map((a) => a.buffer as ArrayBuffer),
       );
     } else if (msg.kind === 'apply') {
@@ -46,6 +51,9 @@ port.on('message', (msg: ToWorker) => {
         }));
         optimizer.applyGradients(named);
       });
+      send({ kind: 'applied' });
+    } else if (msg.kind === 'setWeights') {
+      tf.tidy(() => model.setWeights(msg.weights.map((w, i) => tf.tensor(w, model.weights[i]?.shape as number[]))));
       send({ kind: 'applied' });
     } else if (msg.kind === 'weights') {
       const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);

@@ -39,10 +39,12 @@ describe('data-parallel training over worker threads', () => {
     const n = 7; // odd: shards of 3 and 4 rows, averaged by size
     for (let s = 0; s < steps; s++) {
       const { x, y } = batch(s, n);
-      const parallelLoss = await trainer.step(x.slice(), y.slice(), n);
+      const { loss: parallelLoss, correct } = await trainer.step(x.slice(), y.slice(), n);
       const loss = tf.tidy(() => {
         const xs = tf.tensor4d(x, [n, 10, 10, 1]);
         const ys = tf.tensor2d(y, [n, 3]);
+        const hits = tf.sum(tf.equal(tf.argMax(model.apply(xs) as tf.Tensor, -1), tf.argMax(ys, -1)));
+        expect(correct).toBe(hits.dataSync()[0]);
         return optimizer.minimize(
           () => tf.losses.softmaxCrossEntropy(ys, model.apply(xs) as tf.Tensor),
           true,

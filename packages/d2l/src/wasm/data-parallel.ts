@@ -14,14 +14,17 @@ export interface WorkerSetup {
   inputShape: number[];
   numClasses: number;
   learningRate: number;
+  /** The model ends in a softmax: the loss takes the log of its output instead of a log-softmax. */
+  probabilities: boolean;
 }
 export type ToWorker =
   | { kind: 'grads'; x: Float32Array; y: Float32Array; rows: number }
   | { kind: 'apply'; grads: Float32Array[] }
+  | { kind: 'setWeights'; weights: Float32Array[] }
   | { kind: 'weights' };
 export type FromWorker =
   | { kind: 'ready' }
-  | { kind: 'grads'; loss: number; grads: Float32Array[] }
+  | { kind: 'grads'; loss: number; correct: number; grads: Float32Array[] }
   | { kind: 'applied' }
   | { kind: 'weights'; weights: Float32Array[] }
   | { kind: 'error'; message: string };
@@ -34,8 +37,10 @@ export interface DataParallelOptions {
 
 export interface DataParallelTrainer {
   readonly workers: number;
-  /** One SGD step on `batch` examples (x: NHWC rows, y: one-hot rows); resolves to the batch's mean loss. */
-  step(x: Float32Array, y: Float32Array, batch: number): Promise<number>;
+  /** One SGD step on `batch` examples (x: NHWC rows, y: one-hot rows): the batch's mean loss and hits. */
+  step(x: Float32Array, y: Float32Array, batch: number): Promise<{ loss: number; correct: number }>;
+  /** Replaces every replica's weights (e.g. after the caller re-initialised the model). */
+  setWeights(weights: Float32Array[]): Promise<void>;
   /** All weights (trainable and BN statistics) of replica 0, in `model.getWeights()` order. */
   weights(): Promise<Float32Array[]>;
   close(): Promise<void>;
@@ -75,6 +80,7 @@ export async function dataParallelTrainer(
     inputShape,
     numClasses,
     learningRate: options.learningRate,
+    probabilities: (model.layers.at(-1)?.getConfig().activation as string | undefined) === 'softmax',
   };
   const workers = Array.from({ length: count }, () => new Worker(ENTRY, { workerData: setup }));
   try {
@@ -85,7 +91,7 @@ export async function dataParallelTrainer(
   }
   const rowSize = inputShape.reduce((a, b) => a * b, 1);
 
-  async function step(x: Float32Array, y: Float32Array, batch: number): Promise<number> {
+  async function step(x: Float32Array, y: Float32Array, batch: number): Promise<{ loss: number; correct: number }> {
     if (x.length !== batch * rowSize || y.length !== batch * numClasses) {
       throw new Error(`step: expected ${batch}×[${inputShape}] inputs and ${batch}×${numClasses} one-hot labels`);
     }
@@ -106,12 +112,14 @@ export async function dataParallelTrainer(
       }),
     );
     let loss = 0;
+    let correct = 0;
     let mean: Float32Array[] | undefined;
     replies.forEach((reply, i) => {
       if (reply.kind !== 'grads')
         throw new Error(`data-parallel worker answered '${reply.kind}' to a gradient request`);
       const weight = (active[i]?.rows ?? 0) / batch;
       loss += weight * reply.loss;
+      correct += reply.correct;
       if (!mean) {
         mean = reply.grads.map((g) => new Float32Array(new SharedArrayBuffer(g.byteLength)));
       }
@@ -122,12 +130,15 @@ export async function dataParallelTrainer(
     });
     // Shared memory: every replica reads the same averaged gradient without a copy per worker.
     await Promise.all(workers.map((w) => request(w, { kind: 'apply', grads: mean ?? [] })));
-    return loss;
+    return { loss, correct };
   }
 
   return {
     workers: count,
     step,
+    async setWeights(weights) {
+      await Promise.all(workers.map((w) => request(w, { kind: 'setWeights', weights })));
+    },
     async weights() {
       const reply = await request(workers[0] as Worker, { kind: 'weights' });
       if (reply.kind !== 'weights')
