@@ -92,12 +92,13 @@ function forward(model: tf.LayersModel, x: tf.Tensor4D, training: boolean): tf.T
 }
 
 /** The book's `evaluate_accuracy_gpu`: accuracy over every batch of `iter`, inference mode. */
-export function evaluateAccuracy(model: tf.LayersModel, iter: DataIter): number {
+export async function evaluateAccuracy(model: tf.LayersModel, iter: DataIter): Promise<number> {
   let correct = 0;
   let count = 0;
   for (const { x, y } of iter.batches()) {
     const c = tf.tidy(() => countCorrect(forward(model, x, false), y));
-    correct += c.dataSync()[0]!;
+    // Asynchronous reads: the webgpu backend has no synchronous download under Node.
+    correct += (await c.data())[0]!;
     count += y.shape[0];
     tf.dispose([c, x, y]);
   }
@@ -123,13 +124,13 @@ function checkOptions(opts: TrainOptions): void {
 }
 
 /** One SGD step; returns (loss, correct) as numbers. BN layers see `training: true`. */
-function trainStep(
+async function trainStep(
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
   vars: tf.Variable[],
   { x, y }: Batch,
   probabilities: boolean,
-): [number, number] {
+): Promise<[number, number]> {
   let correct: tf.Scalar | undefined;
   const loss = optimizer.minimize(
     () => {
@@ -141,7 +142,7 @@ function trainStep(
     true,
     vars,
   )!;
-  const values: [number, number] = [loss.dataSync()[0]!, correct!.dataSync()[0]!];
+  const values: [number, number] = [(await loss.data())[0]!, (await correct!.data())[0]!];
   tf.dispose([loss, correct!]);
   return values;
 }
@@ -188,7 +189,7 @@ export async function trainCh6(
         let loss: number;
         let correct: number;
         try {
-          [loss, correct] = trainStep(model, optimizer, vars, batch, probabilities);
+          [loss, correct] = await trainStep(model, optimizer, vars, batch, probabilities);
         } finally {
           tf.dispose([batch.x, batch.y]);
         }
@@ -213,7 +214,7 @@ export async function trainCh6(
         // Let timers, signals and IPC run between batches: a long run must stay interruptible.
         await new Promise((resolve) => setImmediate(resolve));
       }
-      const testAcc = evaluateAccuracy(model, test);
+      const testAcc = await evaluateAccuracy(model, test);
       animator.add(epoch, [null, null, testAcc]);
       const stats: EpochStats = {
         epoch,
