@@ -49,7 +49,7 @@ export type CliValues = ReturnType<typeof parse>['values'];
 
 function parse(argv: string[]) {
   try {
-    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, allowNegative: true, strict: true });
   } catch (err) {
     return usage((err as Error).message.split('\n')[0] ?? 'bad arguments');
   }

@@ -85,17 +85,35 @@ function loadPlan(hidden: boolean): Plan {
   return { manifest, checks, expected };
 }
 
-/** Pick the backend; wasm cannot train convnets without Conv2DBackpropFilter, so auto then uses cpu. */
-async function chooseBackend(choice: BackendChoice): Promise<BackendInfo> {
-  const info = await useBackend(choice, { quiet: true });
-  if (info.name === 'wasm' && !tf.getKernel('Conv2DBackpropFilter', 'wasm') && choice === 'auto') {
-    const cpu = await useBackend('cpu', { quiet: true });
-    return {
-      ...cpu,
-      skipped: [...info.skipped, 'wasm: no Conv2DBackpropFilter kernel to train convnets (tfjs issue 8474)'],
-    };
+const chosen = new Map<BackendChoice, Promise<BackendInfo>>();
+
+/**
+ * Pick the backend once per process and choice: activating a backend again while another grading in
+ * this process is running on it would reset its kernels under that grading.
+ * wasm cannot train convnets without Conv2DBackpropFilter, so auto then uses cpu.
+ */
+function chooseBackend(choice: BackendChoice): Promise<BackendInfo> {
+  let pending = chosen.get(choice);
+  if (!pending) {
+    pending = (async () => {
+      const info = await useBackend(choice, { quiet: true });
+      if (info.name === 'wasm' && !tf.getKernel('Conv2DBackpropFilter', 'wasm') && choice === 'auto') {
+        const cpu = await useBackend('cpu', { quiet: true });
+        return {
+          ...cpu,
+          skipped: [...info.skipped, 'wasm: no Conv2DBackpropFilter kernel to train convnets (tfjs issue 8474)'],
+        };
+      }
+      return info;
+    })();
+    pending.catch(() => chosen.delete(choice));
+    chosen.set(choice, pending);
   }
-  return info;
+  return pending.then(async (info) => {
+    // Another choice may have switched the engine since; switch back without re-initialising.
+    if (tf.getBackend() !== info.name) await tf.setBackend(info.name);
+    return info;
+  });
 }
 
 function hashSubmission(dir: string): string {

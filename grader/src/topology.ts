@@ -15,6 +15,7 @@ export const ALLOWED_LAYERS = [
   'ReLU',
   'LeakyReLU',
   'ELU',
+  'ThresholdedReLU',
   'Softmax',
   'Add',
   'Concatenate',

@@ -1,0 +1,37 @@
+// The training check end to end on the reference (it must clear the measured threshold with a falling
+// loss) and on a block that cannot learn the task (a zeroed-out network), which must not.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { gradeSubmission } from './grade.ts';
+import { FIXTURES } from './test-helpers.ts';
+
+const SOLUTION = join(FIXTURES, '../../packages/resnet/src/solution');
+const REFERENCE = existsSync(join(SOLUTION, 'preact.ts')) ? SOLUTION : join(FIXTURES, 'reference-scratch');
+
+describe('training check', () => {
+  it('passes the reference pre-activation block, with a curve whose loss falls', async () => {
+    const report = await gradeSubmission({ submissionDir: REFERENCE, checks: ['preact.training'], seed: 0 });
+    const c = report.checks.find((x) => x.id === 'preact.training');
+    expect(c?.status, c?.message).toBe('passed');
+    expect(c?.score).toBe(c?.maxScore);
+    const curve = c?.details?.curve ?? [];
+    expect(curve.length).toBeGreaterThanOrEqual(2);
+    expect(curve.at(-1)?.trainLoss).toBeLessThan(curve[0]?.trainLoss ?? 0);
+    expect(report.trainingProfile).toBe(
+      report.backend.name === 'tensorflow' || report.backend.name === 'webgpu' ? 'gpu-long' : 'cpu-small',
+    );
+  });
+
+  it('fails a block whose network cannot learn, naming the accuracy and threshold', async () => {
+    const report = await gradeSubmission({
+      submissionDir: join(FIXTURES, 'mistaken-dead-branch'),
+      checks: ['preact.training'],
+      seed: 0,
+    });
+    const c = report.checks.find((x) => x.id === 'preact.training');
+    expect(c?.status).toBe('failed');
+    expect(c?.score).toBe(0);
+    expect(c?.message).toMatch(/test accuracy 0\.\d+ .*needed 0\.\d+|loss did not fall/);
+  });
+});
