@@ -75,7 +75,7 @@ describe('pnpm grade', () => {
     expect(r.out).toMatch(/FAIL +0\/6 +Layer order on the residual branch/);
     expect(r.out).toMatch(/expected +found/);
     expect(r.out).toMatch(/manual, pending \(10 points\)/);
-    expect(r.out).not.toMatch(/\x1b\[/);
+    expect(r.out).not.toContain('\u001b[');
   });
 
   it('reads --fail-under as points or as a percentage', () => {

@@ -233,7 +233,7 @@ describe.each([
           }),
       ),
     );
-    cases.forEach((c, i) => reports.set(c.fixture, graded[i] as GradeReport));
+    for (const [i, c] of cases.entries()) reports.set(c.fixture, graded[i] as GradeReport);
   });
 
   it.each(cases.map((c) => [c.fixture, c] as const))(

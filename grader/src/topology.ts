@@ -15,7 +15,6 @@ export const ALLOWED_LAYERS = [
   'ReLU',
   'LeakyReLU',
   'ELU',
-  'ThresholdedReLU',
   'Softmax',
   'Add',
   'Concatenate',

@@ -1,5 +1,5 @@
-// Mistake: an activation after the addition that zeroes everything (a threshold no activation reaches),
-// so no signal reaches the classifier and the network cannot learn.
+// Mistake: a "squeeze" after the addition that squeezes too hard: one channel, then a softmax over that
+// single channel, which is the constant 1. No information leaves the block, so the network cannot learn.
 import * as tf from '@tensorflow/tfjs';
 
 type T = tf.SymbolicTensor;
@@ -11,7 +11,8 @@ export function preactResidual(x: T, numChannels: number, options: { strides?: n
   const { strides = 1, use1x1conv = false } = options;
   const y = conv(bnRelu(conv(bnRelu(x), numChannels, 3, strides)), numChannels, 3);
   const sum = tf.layers.add().apply([y, use1x1conv ? conv(x, numChannels, 1, strides) : x]) as T;
-  return tf.layers.thresholdedReLU({ theta: 1e6 }).apply(sum) as T;
+  const squeezed = tf.layers.activation({ activation: 'softmax' }).apply(conv(sum, 1, 1)) as T;
+  return conv(squeezed, numChannels, 1);
 }
 
 export function preactResnet18(): tf.LayersModel {
