@@ -3,7 +3,8 @@
 // Each backend runs in its own child process, so one that cannot train (stock wasm has no
 // Conv2DBackpropFilter) or takes too long shows "n/a (reason)" instead of ending the bench.
 // Environment: BENCH_TRAIN_SIZES (28,96), BENCH_TRAIN_SECONDS (10 per measurement),
-// BENCH_TRAIN_BACKENDS (tensorflow,wasm,wasm-2workers,wasm-stock,cpu), BENCH_TRAIN_PROFILE (1).
+// BENCH_TRAIN_BACKENDS (tensorflow,wasm,wasm-2workers,wasm-stock,cpu), BENCH_TRAIN_REPEATS (1 round),
+// BENCH_TRAIN_PROFILE (1).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -100,58 +101,73 @@ function fmt(n: number): string {
   return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
 }
 
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+function childArgs(backend: BenchBackend, size: number, seconds: number, profile: boolean): string[] {
+  // One node process with tsx's loader (not `npx tsx`, whose grandchild survives a timeout kill).
+  const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', '--backend', backend];
+  return [...args, '--size', String(size), '--seconds', String(seconds), ...(profile ? ['--profile'] : [])];
+}
+
 export async function run(): Promise<{ name: string; rows: Row[]; notes: string[] }> {
   const sizes = envList('BENCH_TRAIN_SIZES', '28,96').map(Number);
   const seconds = Number(process.env.BENCH_TRAIN_SECONDS ?? 10);
+  const repeats = Math.max(1, Number(process.env.BENCH_TRAIN_REPEATS ?? 1));
   const backends = envList('BENCH_TRAIN_BACKENDS', BACKENDS.join(',')) as BenchBackend[];
   const timeoutS = Math.max(120, seconds * 8);
   const rows: Row[] = [];
   const notes: string[] = [
-    'machine: run on a shared 2-core box, PyTorch and TF.js interleaved per size; compare ratios, not absolutes',
+    `PyTorch and each TF.js backend alternate, ${repeats} round(s) per size; img/s and ratio are medians over rounds (the ratio per round, so load changes between rounds cancel)`,
   ];
   for (const size of sizes) {
-    // PyTorch first, then each backend right after it: contention from other jobs hits both alike.
-    const torch = pytorch([size], seconds, timeoutS).get(size) as Outcome;
-    const base = 'imgPerSec' in torch ? torch.imgPerSec : undefined;
-    rows.push(row(size, 'pytorch', torch, base));
-    for (const backend of backends) {
-      const profile = process.env.BENCH_TRAIN_PROFILE !== '0' && backend === 'wasm';
-      // One node process with tsx's loader (not `npx tsx`, whose grandchild survives a timeout kill).
-      const args = [
-        '--import',
-        'tsx',
-        fileURLToPath(import.meta.url),
-        '--child',
-        '--backend',
-        backend,
-        '--size',
-        String(size),
-        '--seconds',
-        String(seconds),
-      ];
-      const got = runChild(process.execPath, profile ? [...args, '--profile'] : args, timeoutS);
-      rows.push(row(size, backend, got, base));
-      if ('profile' in got && got.profile) {
-        const total = got.profile.reduce((s, p) => s + p.ms, 0);
-        const top = got.profile
-          .slice(0, 8)
-          .map((p) => `${p.kernel} ${fmt(p.ms)} ms (${((100 * p.ms) / total).toFixed(0)}%)`);
-        notes.push(`profile, ${backend} at ${size} px, one step (${fmt(total)} ms in kernels): ${top.join(', ')}`);
+    const runs = new Map<string, { got: Outcome; base?: number }[]>();
+    const failed = new Set<string>();
+    for (let round = 0; round < repeats; round++) {
+      // PyTorch first, then each backend right after it: contention from other jobs hits both alike.
+      const torch = pytorch([size], seconds, timeoutS).get(size) as Outcome;
+      const base = 'imgPerSec' in torch ? torch.imgPerSec : undefined;
+      runs.set('pytorch', [...(runs.get('pytorch') ?? []), { got: torch, base }]);
+      for (const backend of backends) {
+        if (failed.has(backend)) continue; // a backend that cannot train will not start to on round 2
+        const profile = round === 0 && process.env.BENCH_TRAIN_PROFILE !== '0' && backend === 'wasm';
+        const got = runChild(process.execPath, childArgs(backend, size, seconds, profile), timeoutS);
+        if ('error' in got) failed.add(backend);
+        runs.set(backend, [...(runs.get(backend) ?? []), { got, base }]);
+        if ('profile' in got && got.profile) {
+          const total = got.profile.reduce((s, p) => s + p.ms, 0);
+          const top = got.profile
+            .slice(0, 8)
+            .map((p) => `${p.kernel} ${fmt(p.ms)} ms (${((100 * p.ms) / total).toFixed(0)}%)`);
+          notes.push(`profile, ${backend} at ${size} px, one step (${fmt(total)} ms in kernels): ${top.join(', ')}`);
+        }
       }
     }
+    for (const [backend, list] of runs) rows.push(summarise(size, backend, list));
   }
   return { name: 'training throughput: chapter ResNet-18, batch 32, SGD', rows, notes };
 }
 
-function row(size: number, backend: string, got: Outcome, base: number | undefined): Row {
-  if ('error' in got) return { size, backend, 'img/s': `n/a (${got.error})`, 'vs PyTorch': '-', steps: 0, device: '-' };
+function summarise(size: number, backend: string, list: { got: Outcome; base?: number }[]): Row {
+  const ok = list.flatMap(({ got, base }) => ('imgPerSec' in got ? [{ got, base }] : []));
+  const first = list[0]?.got;
+  if (ok.length === 0) {
+    const error = first && 'error' in first ? first.error : 'no result';
+    return { size, backend, 'img/s': `n/a (${error})`, 'vs PyTorch': '-', rounds: list.length, steps: 0, device: '-' };
+  }
+  const ratios = ok.flatMap(({ got, base }) => (base ? [got.imgPerSec / base] : []));
   return {
     size,
     backend,
-    'img/s': Number(fmt(got.imgPerSec)),
-    'vs PyTorch': base ? `${(got.imgPerSec / base).toFixed(2)}×` : '-',
-    steps: got.steps,
-    device: got.device,
+    'img/s': Number(fmt(median(ok.map(({ got }) => got.imgPerSec)))),
+    'vs PyTorch': ratios.length ? `${median(ratios).toFixed(2)}×` : '-',
+    'per round': ok.map(({ got }) => fmt(got.imgPerSec)).join(' / '),
+    rounds: ok.length,
+    steps: ok.reduce((s, { got }) => s + got.steps, 0),
+    device: ok[0]?.got.device ?? '-',
   };
 }
 

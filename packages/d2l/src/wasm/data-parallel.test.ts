@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataParallelTrainer } from './data-parallel.ts';
 import { registerWasmTraining } from './index.ts';
+import { parallelSteps } from './parallel-steps.ts';
 
 // No BatchNorm: replicas normalise with their own shard's statistics, so equality holds without it.
 function smallNet(): tf.LayersModel {
@@ -72,6 +73,36 @@ describe('data-parallel training over worker threads', () => {
     );
     expect(moved).toBe(true);
     model.dispose();
+  });
+
+  it('steps d2l batches (integer labels) and syncs the weights back into the model', async () => {
+    const model = smallNet();
+    const twin = smallNet();
+    twin.setWeights(model.getWeights());
+    const steps = await parallelSteps(model, 2, 0.1);
+    try {
+      const { x } = batch(5, 6);
+      const labels = tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32');
+      const [loss, correct] = await steps.step({ x: tf.tensor4d(x, [6, 10, 10, 1]), y: labels });
+      await steps.sync();
+      const want = tf.tidy(() => {
+        const oneHot = tf.oneHot(labels, 3);
+        const xs = tf.tensor4d(x, [6, 10, 10, 1]);
+        const hits = tf.sum(tf.equal(tf.argMax(twin.apply(xs) as tf.Tensor, -1), labels)).dataSync()[0];
+        const l = tf.train
+          .sgd(0.1)
+          .minimize(() => tf.losses.softmaxCrossEntropy(oneHot, twin.apply(xs) as tf.Tensor), true);
+        return { loss: l?.dataSync()[0], hits };
+      });
+      expect(loss).toBeCloseTo(want.loss as number, 5);
+      expect(correct).toBe(want.hits);
+      const a = model.getWeights()[0]?.dataSync() as Float32Array;
+      const b = twin.getWeights()[0]?.dataSync() as Float32Array;
+      const diff = a.reduce((m, v, j) => Math.max(m, Math.abs(v - (b[j] as number))), 0);
+      expect(diff).toBeLessThan(1e-5);
+    } finally {
+      await steps.close();
+    }
   });
 
   it('rejects a bad worker count with a one-line hint', async () => {
