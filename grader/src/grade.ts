@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BackendChoice, type BackendInfo, useBackend } from '@course/d2l/backend';
 import * as tf from '@tensorflow/tfjs';
+import { paramRows, stageShapes } from './analysis/graph.ts';
 import { buildsCheck } from './checks/builds.ts';
 import type { Built, CheckContext, CheckRunner } from './checks/context.ts';
 import { identityCheck } from './checks/identity.ts';
@@ -14,7 +15,7 @@ import { shapesCheck } from './checks/shapes.ts';
 import { structureCheck } from './checks/structure.ts';
 import { trainingCheck } from './checks/training.ts';
 import { type CheckExpectation, type ExpectedFile, loadExpected } from './expected.ts';
-import { itemsFor } from './items.ts';
+import { isNetKey, itemsFor } from './items.ts';
 import {
   type CheckKind,
   loadManifest,
@@ -202,10 +203,10 @@ async function buildAll(
 function modelCache(outcomes: Map<string, Built | ItemOutcome>, budgetParams = 80e6) {
   const cache = new Map<string, Built>();
   const evict = (keep: Set<string>) => {
-    let total = [...cache.values()].reduce((s, b) => s + (b.ok ? b.model.countParams() : 0), 0);
+    let total = [...cache.values()].reduce((s, b) => s + (b.ok && b.model ? b.model.countParams() : 0), 0);
     for (const [key, b] of cache) {
       if (total <= budgetParams) break;
-      if (keep.has(key) || !b.ok) continue;
+      if (keep.has(key) || !b.ok || !b.model) continue;
       total -= b.model.countParams();
       disposeModel(b.model);
       cache.delete(key);
@@ -225,10 +226,16 @@ function modelCache(outcomes: Map<string, Built | ItemOutcome>, budgetParams = 8
             message: 'the grader did not build this model (internal error)',
           });
         else if (!o.ok) cache.set(key, o as Built);
-        else if ('model' in o) cache.set(key, o);
+        else if ('summary' in o) cache.set(key, o);
         else {
           try {
-            cache.set(key, { ok: true, model: await rebuildModel(o.topology) });
+            const model = await rebuildModel(o.topology);
+            const summary = { shapes: stageShapes(model), rows: paramRows(model) };
+            // A network's checks need only its summary: free ResNet-152's ~230 MB of weights at once.
+            if (isNetKey(key)) {
+              disposeModel(model);
+              cache.set(key, { ok: true, summary });
+            } else cache.set(key, { ok: true, model, summary });
           } catch (err) {
             cache.set(key, { ok: false, status: 'error', message: err instanceof Error ? err.message : String(err) });
           }
@@ -245,7 +252,7 @@ function modelCache(outcomes: Map<string, Built | ItemOutcome>, budgetParams = 8
       );
     },
     dispose(): void {
-      for (const b of cache.values()) if (b.ok) disposeModel(b.model);
+      for (const b of cache.values()) if (b.ok && b.model) disposeModel(b.model);
       cache.clear();
     },
   };

@@ -12,6 +12,10 @@ export function netKey(fn: string, k: NetCase): string {
   return `${fn}|${k.depth ?? ''}|${o.inputShape?.join('x') ?? 'default'}|${o.numClasses ?? 'default'}`;
 }
 
+export function isNetKey(key: string): boolean {
+  return key.startsWith('bottleneckResnet|') || key.startsWith('preactResnet18|');
+}
+
 export function trainKey(fn: string): string {
   return `${fn}|train`;
 }

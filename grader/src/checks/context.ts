@@ -2,11 +2,20 @@
 
 import type { BackendInfo } from '@course/d2l/backend';
 import type * as tf from '@tensorflow/tfjs';
+import type { ParamRow, StageShapes } from '../analysis/graph.ts';
 import type { CheckExpectation } from '../expected.ts';
 import type { ManifestCheck } from '../manifest.ts';
 import type { CheckResult } from '../report-schema.ts';
 
-export type Built = { ok: true; model: tf.LayersModel } | { ok: false; status: 'failed' | 'error'; message: string };
+/** What the checks read from a rebuilt model; networks keep only this (their weights are freed at once). */
+export interface ModelSummary {
+  shapes: StageShapes;
+  rows: ParamRow[];
+}
+
+export type Built =
+  | { ok: true; model?: tf.LayersModel; summary: ModelSummary }
+  | { ok: false; status: 'failed' | 'error'; message: string };
 
 export interface CheckContext {
   /** The rebuilt model for a build key (already rebuilt before the check runs). */
@@ -51,11 +60,19 @@ export function combine(
   return { status, fraction: passed / verdicts.length, message: `${first.line}${more}`, details };
 }
 
-/** The model for a case, or the verdict explaining why it is missing. */
+/** The summary (shapes, parameter rows) for a case, or the verdict explaining why it is missing. */
+export function summaryOr(ctx: CheckContext, key: string, what: string): { summary: ModelSummary } | CaseVerdict {
+  const b = ctx.built(key);
+  if (b.ok) return { summary: b.summary };
+  return { ok: false, status: b.status, line: `${what}: ${b.message}` };
+}
+
+/** The live rebuilt model for a case (blocks and the training net keep theirs), or why it is missing. */
 export function modelOr(ctx: CheckContext, key: string, what: string): { model: tf.LayersModel } | CaseVerdict {
   const b = ctx.built(key);
-  if (b.ok) return { model: b.model };
-  return { ok: false, status: b.status, line: `${what}: ${b.message}` };
+  if (!b.ok) return { ok: false, status: b.status, line: `${what}: ${b.message}` };
+  if (!b.model) return { ok: false, status: 'error', line: `${what}: the grader released this model (internal error)` };
+  return { model: b.model };
 }
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -1,23 +1,21 @@
 // Check 3: trainable and total parameter counts against the reference under each accepted convention.
 // The report names the convention matched, or the difference and the first layer where counts part.
-import type * as tf from '@tensorflow/tfjs';
 import type { z } from 'zod';
-import { paramRows, paramTotals } from '../analysis/graph.ts';
+import { type ParamRow, paramTotals } from '../analysis/graph.ts';
 import type { BlockParams } from '../expected.ts';
 import { blockKey, describeBlockCase, describeNetCase, netKey } from '../items.ts';
-import { type CaseVerdict, type CheckRunner, combine, modelOr } from './context.ts';
+import { type CaseVerdict, type CheckRunner, combine, summaryOr } from './context.ts';
 
 type Conventions = z.infer<typeof BlockParams>['cases'][number]['conventions'];
 
 const n = (v: number) => v.toLocaleString('en-US');
 
-/** Compare one model with the conventions; on a mismatch, name the closest one and the first differing layer. */
+/** Compare a model's parameter rows with the conventions; on a mismatch, name the closest one and the first differing layer. */
 export function compareParams(
-  model: tf.LayersModel,
+  rows: readonly ParamRow[],
   conventions: Conventions,
   what: string,
 ): CaseVerdict & { convention?: string } {
-  const rows = paramRows(model);
   const got = paramTotals(rows);
   const match = conventions.find((c) => c.trainable === got.trainable && c.total === got.total);
   if (match)
@@ -62,9 +60,9 @@ export const paramsCheck: CheckRunner = (check, expected, ctx) => {
     throw new Error(`${check.id}: a params check needs block-params or net-params data, got ${expected.kind}`);
   const matched = new Set<string>();
   const verdicts = cases.map(({ what, key, conventions }) => {
-    const got = modelOr(ctx, key, what);
-    if (!('model' in got)) return got;
-    const v = compareParams(got.model, conventions, what);
+    const got = summaryOr(ctx, key, what);
+    if (!('summary' in got)) return got;
+    const v = compareParams(got.summary.rows, conventions, what);
     if (v.convention) matched.add(v.convention);
     return v;
   });

@@ -1,8 +1,7 @@
 // Check 2: output shapes of a block over a table of cases; for networks, every stage's output shape
 // and number of blocks, the stem's output and the logits.
-import { stageShapes } from '../analysis/graph.ts';
 import { blockKey, describeBlockCase, describeNetCase, netKey } from '../items.ts';
-import { type CaseVerdict, type CheckRunner, combine, fmtShape, modelOr, sameShape } from './context.ts';
+import { type CaseVerdict, type CheckRunner, combine, fmtShape, sameShape, summaryOr } from './context.ts';
 
 function channelHint(found: readonly number[], expected: readonly number[], numChannels: number): string {
   const [fc, ec] = [found.at(-1), expected.at(-1)];
@@ -21,12 +20,12 @@ export const shapesCheck: CheckRunner = (check, expected, ctx) => {
   if (expected.kind === 'block-shapes') {
     for (const k of expected.cases) {
       const what = describeBlockCase(fn, k);
-      const got = modelOr(ctx, blockKey(fn, k), what);
-      if (!('model' in got)) {
+      const got = summaryOr(ctx, blockKey(fn, k), what);
+      if (!('summary' in got)) {
         verdicts.push(got);
         continue;
       }
-      const found = stageShapes(got.model).output;
+      const found = got.summary.shapes.output;
       verdicts.push(
         sameShape(found, k.output)
           ? { ok: true, line: `${what} → ${fmtShape(found)}` }
@@ -43,12 +42,12 @@ export const shapesCheck: CheckRunner = (check, expected, ctx) => {
     throw new Error(`${check.id}: a shapes check needs block-shapes or net-shapes data, got ${expected.kind}`);
   for (const k of expected.cases) {
     const what = describeNetCase(fn, k);
-    const got = modelOr(ctx, netKey(fn, k), what);
-    if (!('model' in got)) {
+    const got = summaryOr(ctx, netKey(fn, k), what);
+    if (!('summary' in got)) {
       verdicts.push(got);
       continue;
     }
-    const s = stageShapes(got.model);
+    const s = got.summary.shapes;
     // Every part (stem, each stage, output) counts as one case, so a single wrong stage costs a fraction.
     const parts: CaseVerdict[] = [];
     parts.push(
