@@ -165,6 +165,16 @@ const MISTAKES: Case[] = [
     loses: { 'bottleneck.shapes': /shrinks the image too much/ },
     intact: BOTTLENECK_OK,
   },
+  {
+    fixture: 'mistaken-type-error',
+    loses: { 'bottleneck.builds': /compile error: bottleneck\.ts:5:\d+: error TS\d+: .*conv2D/ },
+    intact: BOTTLENECK_OK,
+  },
+  {
+    fixture: 'mistaken-missing-export',
+    loses: { 'preact.builds': /preactResidual is not exported/ },
+    intact: PREACT_OK,
+  },
 ];
 
 const HOSTILE: Case[] = [

@@ -182,17 +182,20 @@ async function buildAll(
           'error',
           bundle.reason === 'compile-error' ? `compile error: ${bundle.message}` : bundle.message,
         );
-      return runSandboxed(bundle, items, limits)
+      bundled.add(file);
+      // Wrapped, so that awaiting the bundles does not also wait for the children.
+      const running = runSandboxed(bundle, items, limits)
         .then((run) => {
           peak = Math.max(peak, run.peakRssMb);
           for (const [key, o] of run.outcomes) outcomes.set(key, o.ok ? o : { ok: false, ...failureMessage(o) });
         })
         .finally(() => rmSync(bundle.file, { force: true }));
+      return { running };
     }),
   );
   const present = [...itemsByFile.keys()].filter((f) => existsSync(join(dir, f)));
   const diagnostics = present.length ? typeErrors(dir, present) : new Map<string, string>();
-  await Promise.all(started);
+  await Promise.all(started.map((s) => s?.running));
   // A type error outranks what the child did, but not a refused import or a syntax error found first.
   for (const [file, message] of diagnostics)
     if (bundled.has(file)) fail(itemsByFile.get(file) ?? [], 'error', `compile error: ${message}`);
