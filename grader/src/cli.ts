@@ -2,7 +2,7 @@
 // report. Exit codes: 0 graded (whatever the score), 2 usage error, 1 the grader itself failed,
 // 3 graded but below --fail-under.
 import { parseArgs } from 'node:util';
-import { BACKEND_CHOICES, type BackendChoice } from '@course/d2l/backend';
+import { BACKEND_CHOICES, type BackendChoice, BackendUnavailableError } from '@course/d2l/backend';
 import { gradeSubmission, STUDENT_WORKSPACE, UsageError } from './grade.ts';
 import { ManifestError } from './manifest.ts';
 import type { GradeReport } from './report-schema.ts';
@@ -188,7 +188,12 @@ export async function main(
     return 0;
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    if (e instanceof CliUsageError || e instanceof UsageError || e instanceof ManifestError) {
+    if (
+      e instanceof CliUsageError ||
+      e instanceof UsageError ||
+      e instanceof ManifestError ||
+      e instanceof BackendUnavailableError
+    ) {
       err.write(`error: ${message}\n${e instanceof CliUsageError ? `${USAGE}\n` : ''}`);
       return 2;
     }
