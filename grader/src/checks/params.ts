@@ -24,11 +24,18 @@ export function compareParams(
       line: `${what}: ${n(got.trainable)} trainable / ${n(got.total)} total (${match.name})`,
       convention: match.name,
     };
-  const closest = [...conventions].sort((a, b) => Math.abs(a.total - got.total) - Math.abs(b.total - got.total))[0];
+  // The convention the student follows longest (e.g. conv bias on) explains the difference best.
+  const firstDiff = (c: Conventions[number]) => {
+    const i = c.rows.findIndex(
+      ([kind, t, total], j) => rows[j]?.kind !== kind || rows[j]?.trainable !== t || rows[j]?.total !== total,
+    );
+    return i < 0 ? c.rows.length : i;
+  };
+  const closest = [...conventions].sort(
+    (a, b) => firstDiff(b) - firstDiff(a) || Math.abs(a.total - got.total) - Math.abs(b.total - got.total),
+  )[0];
   if (!closest) return { ok: false, status: 'failed', line: `${what}: no reference counts to compare with` };
-  const i = closest.rows.findIndex(
-    ([kind, t, total], j) => rows[j]?.kind !== kind || rows[j]?.trainable !== t || rows[j]?.total !== total,
-  );
+  const i = firstDiff(closest) === closest.rows.length ? -1 : firstDiff(closest);
   const at = i < 0 ? Math.min(rows.length, closest.rows.length) : i;
   const mine = rows[at];
   const ref = closest.rows[at];

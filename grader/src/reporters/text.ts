@@ -14,7 +14,9 @@ const STATUS: Record<CheckResult['status'], { tag: string; color: keyof typeof C
 
 const pts = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(2));
 
-function sideBySide(expected: readonly string[], found: readonly string[]): string[] {
+function sideBySide(expectedKinds: readonly string[], foundKinds: readonly string[]): string[] {
+  const expected = expectedKinds.length ? expectedKinds : ['(nothing)'];
+  const found = foundKinds.length ? foundKinds : ['(nothing)'];
   const rows = Math.max(expected.length, found.length, 1);
   const width = Math.max(8, ...expected.map((s) => s.length));
   const out = [`${'expected'.padEnd(width)}  found`];
@@ -33,7 +35,8 @@ function checkLines(c: CheckResult, paint: Paint): string[] {
   if (c.status === 'passed' || c.status === 'skipped') return lines;
   const d = c.details ?? {};
   for (const line of d.lines ?? []) {
-    if (line.startsWith('ok')) continue;
+    // Passing cases, and the failing case the message already quotes, add nothing.
+    if (line.startsWith('ok') || c.message.includes(line.replace(/^FAIL\s+/, ''))) continue;
     lines.push(`             ${paint('gray', line)}`);
   }
   for (const b of (d.branches ?? []).filter((b) => b.expected.join() !== b.found.join())) {
