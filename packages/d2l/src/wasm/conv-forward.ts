@@ -1,6 +1,6 @@
 // Forward convolution without the taps that only ever meet padding. XNNPACK multiplies padding
 // like data: a 3×3 'same' convolution of a 1×1 image (ResNet-18's last stage at 28 px) does 9×
-// the useful work. Slicing the filter to its live taps keeps the result bit-identical.
+// the useful work. Slicing the filter to its live taps drops only exact zeros from every sum.
 import { type ConvAttrs, convInfo, liveTaps, needNhwc } from './conv-backprop.ts';
 import { call, callStock, free, type KernelArgs, type Shape4, type TensorInfo } from './kernel-call.ts';
 
