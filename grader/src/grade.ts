@@ -145,6 +145,9 @@ function failureMessage(o: Extract<ItemOutcome, { ok: false }>): { status: 'fail
     case 'missing-export':
       return { status: 'error', message: `${line}: export it from the file` };
     case 'exception':
+      if (/Array buffer allocation failed|Invalid typed array length|out of memory/i.test(line)) {
+        return { status: 'error', message: `ran out of memory: ${line}${at}` };
+      }
       if (/restricted|ERR_ACCESS_DENIED/.test(line)) {
         return {
           status: 'error',

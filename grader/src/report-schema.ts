@@ -65,6 +65,8 @@ export type TaskResult = z.infer<typeof TaskResult>;
 export const SandboxLimits = z.object({
   timeoutMs: z.number(),
   heapMb: z.number(),
+  /** RLIMIT_DATA of each child (heap plus array buffers), when the OS allows setting it. */
+  dataMb: z.number().optional(),
   permissionModel: z.boolean(),
   /** How the network was cut off: a fresh namespace, or not at all (with the reason). */
   network: z.string(),

@@ -9,9 +9,12 @@ import { type BuildItem, ChildReply, MAX_REPLY_CHARS } from './protocol.ts';
 export interface SandboxOptions {
   timeoutMs?: number;
   heapMb?: number;
+  /** Limit on the child's data segment (RLIMIT_DATA: heap plus array buffers), in MB. */
+  dataMb?: number;
 }
 
-export const DEFAULT_LIMITS = { timeoutMs: 60_000, heapMb: 512 } as const;
+export const DEFAULT_LIMITS = { timeoutMs: 60_000, heapMb: 512, dataMb: 1536 } as const;
+const PRLIMIT = '/usr/bin/prlimit';
 
 export type ItemOutcome =
   | { ok: true; topology: Record<string, unknown> }
@@ -61,6 +64,8 @@ export function sandboxLimits(options: SandboxOptions = {}): SandboxLimits {
   return {
     timeoutMs: options.timeoutMs ?? DEFAULT_LIMITS.timeoutMs,
     heapMb: options.heapMb ?? DEFAULT_LIMITS.heapMb,
+    // --max-old-space-size does not cover array buffers (a Float64Array bomb); RLIMIT_DATA does.
+    ...(existsSync(PRLIMIT) && process.platform === 'linux' ? { dataMb: options.dataMb ?? DEFAULT_LIMITS.dataMb } : {}),
     permissionModel: true,
     network: networkIsolation().description,
   };
@@ -94,9 +99,13 @@ export function runSandboxed(
     '--disallow-code-generation-from-strings',
   ];
   const net = networkIsolation();
+  // fork runs `execPath ...execArgv bundle args`: wrap node in prlimit, and that in unshare.
+  let command = [process.execPath, ...nodeFlags];
+  if (limits.dataMb) command = [PRLIMIT, `--data=${limits.dataMb * 1024 * 1024}`, '--', ...command];
+  if (net.isolate) command = ['/usr/bin/unshare', '--net', '--', ...command];
   const child = fork(bundle.file, [JSON.stringify(items)], {
-    execPath: net.isolate ? '/usr/bin/unshare' : process.execPath,
-    execArgv: net.isolate ? ['--net', '--', process.execPath, ...nodeFlags] : nodeFlags,
+    execPath: command[0],
+    execArgv: command.slice(1),
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { PATH: '/usr/bin:/bin', NODE_OPTIONS: '' },
     serialization: 'json',
@@ -171,7 +180,7 @@ export function runSandboxed(
             ? {
                 ok: false,
                 reason: 'out-of-memory',
-                message: `ran out of memory (heap limit ${limits.heapMb} MB)`,
+                message: `ran out of memory (heap limit ${limits.heapMb} MB${limits.dataMb ? `, data limit ${limits.dataMb} MB` : ''})`,
                 frames: [],
               }
             : badReply
