@@ -81,7 +81,7 @@ export function renderText(report: GradeReport, opts: { color?: boolean } = {}):
     ),
     paint(
       'gray',
-      `sandbox: ${report.limits.timeoutMs / 1000} s and ${report.limits.heapMb} MB heap per file, permission model ${report.limits.permissionModel ? 'on' : 'off'}, network ${report.limits.network}`,
+      `sandbox: ${report.limits.timeoutMs / 1000} s and ${report.limits.heapMb} MB heap${report.limits.dataMb ? ` (${report.limits.dataMb} MB data)` : ''} per file, permission model ${report.limits.permissionModel ? 'on' : 'off'}, network ${report.limits.network}`,
     ),
     '',
   );
