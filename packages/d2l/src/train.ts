@@ -47,6 +47,11 @@ export interface TrainOptions {
   maxBatchesPerEpoch?: number;
   /** No progress bar and no printed lines. */
   quiet?: boolean;
+  /**
+   * wasm only: data-parallel training over this many worker threads, each with its own wasm
+   * instance (docs/wasm-training.md; BatchNorm statistics are per worker). Default 1: in-process.
+   */
+  workers?: number;
 }
 
 const KERNEL_LAYERS = new Set(['Conv1D', 'Conv2D', 'Conv3D', 'Conv2DTranspose', 'Conv3DTranspose', 'Dense']);
@@ -175,6 +180,11 @@ export async function trainCh6(
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const probabilities = outputsProbabilities(model);
   const optimizer = tf.train.sgd(opts.lr);
+  // Issue 5: replicas in worker threads step instead; their weights come back before evaluation.
+  const parallel =
+    (opts.workers ?? 1) > 1
+      ? await (await import('./wasm/parallel-steps.ts')).parallelSteps(model, opts.workers as number, opts.lr)
+      : undefined;
   const timer = new Timer();
   const history: EpochStats[] = [];
   let examples = 0;
@@ -189,7 +199,9 @@ export async function trainCh6(
         let loss: number;
         let correct: number;
         try {
-          [loss, correct] = await trainStep(model, optimizer, vars, batch, probabilities);
+          [loss, correct] = parallel
+            ? await parallel.step(batch)
+            : await trainStep(model, optimizer, vars, batch, probabilities);
         } finally {
           tf.dispose([batch.x, batch.y]);
         }
@@ -214,6 +226,7 @@ export async function trainCh6(
         // Let timers, signals and IPC run between batches: a long run must stay interruptible.
         await new Promise((resolve) => setImmediate(resolve));
       }
+      await parallel?.sync();
       const testAcc = await evaluateAccuracy(model, test);
       animator.add(epoch, [null, null, testAcc]);
       const stats: EpochStats = {
@@ -229,6 +242,7 @@ export async function trainCh6(
   } finally {
     animator.finish();
     optimizer.dispose();
+    await parallel?.close();
   }
   const last = history.at(-1)!;
   const examplesPerSec = examples / Math.max(timer.sum(), 1e-9);
