@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DataIter } from '../fashion-mnist.ts';
+import { trainCh6 } from '../train.ts';
 import { dataParallelTrainer } from './data-parallel.ts';
 import { registerWasmTraining } from './index.ts';
 import { parallelSteps } from './parallel-steps.ts';
@@ -20,6 +22,21 @@ function batch(seed: number, n: number): { x: Float32Array; y: Float32Array } {
   const y = new Float32Array(n * 3);
   for (let r = 0; r < n; r++) y[r * 3 + ((r + seed) % 3)] = 1;
   return { x, y };
+}
+
+/** 3 batches of 4 deterministic images; labels from the batch index. */
+function iter(seed: number): DataIter {
+  return {
+    size: 12,
+    batchSize: 4,
+    numBatches: 3,
+    *batches() {
+      for (let b = 0; b < 3; b++) {
+        const { x } = batch(seed + b, 4);
+        yield { x: tf.tensor4d(x, [4, 10, 10, 1]), y: tf.tensor1d([0, 1, 2, b % 3], 'int32') };
+      }
+    },
+  };
 }
 
 describe('data-parallel training over worker threads', () => {
@@ -103,6 +120,24 @@ describe('data-parallel training over worker threads', () => {
     } finally {
       await steps.close();
     }
+  });
+
+  it('trainCh6({ workers: 2 }) trains like the in-process loop and leaves the weights in the model', async () => {
+    const opts = { numEpochs: 2, lr: 0.1, quiet: true, seed: 3 };
+    const single = smallNet();
+    const parallel = smallNet();
+    const a = await trainCh6(single, iter(1), iter(9), opts);
+    const b = await trainCh6(parallel, iter(1), iter(9), { ...opts, workers: 2 });
+    b.history.forEach((epoch, i) => {
+      expect(epoch.trainLoss).toBeCloseTo(a.history[i]?.trainLoss as number, 4);
+      expect(epoch.testAcc).toBe(a.history[i]?.testAcc);
+    });
+    const want = single.getWeights().map((w) => w.dataSync());
+    parallel.getWeights().forEach((w, i) => {
+      const got = w.dataSync() as Float32Array;
+      const diff = got.reduce((m, v, j) => Math.max(m, Math.abs(v - ((want[i] as Float32Array)[j] as number))), 0);
+      expect(diff).toBeLessThan(1e-4);
+    });
   });
 
   it('rejects a bad worker count with a one-line hint', async () => {
