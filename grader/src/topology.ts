@@ -1,5 +1,7 @@
 // The only thing a submission can hand the grader: a Keras-style model topology. It is validated here
 // (built-in layer classes only) and rebuilt with TF.js in the grader's own process, where every check runs.
+
+import { mulberry32 } from '@course/d2l/random';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 
@@ -90,17 +92,6 @@ export async function rebuildModel(json: unknown): Promise<tf.LayersModel> {
     const text = (err instanceof Error ? err.message : String(err)).split('\n')[0]?.slice(0, 200);
     throw new TopologyError(`the returned model cannot be rebuilt from its topology (${text})`);
   }
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
