@@ -59,6 +59,10 @@ export interface BackendPath {
 
 const require = createRequire(import.meta.url);
 
+// Production mode silences TF.js's "install our node backend" banner on first cpu use: our own note
+// (below) already names the backend that ran and how to get the native one.
+tf.env().set('PROD', true);
+
 /** The first non-empty line of an error, for one-line reasons (no stack traces). */
 export function firstLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);

@@ -2,6 +2,7 @@
 // line on stderr that says what to do, never a stack trace.
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import '@course/d2l/backend'; // TF.js production mode: no "install our node backend" banner
 import { archSummary, archSummaryJson, formatArchSummary } from './arch-summary.ts';
 import { ARCH_NAMES } from './archs.ts';
 import { getPreset, PRESET_NAMES } from './presets.ts';
