@@ -281,10 +281,14 @@ export async function releaseBackend(): Promise<void> {
 
 async function loadWasm(): Promise<LoadedBackend> {
   await import('@tensorflow/tfjs-backend-wasm');
+  // Every core for each XNNPACK call (the package's loader gives Node one thread); D2L_WASM_THREADS=1 opts out.
+  const threads = await import('./wasm/threads.ts');
+  await threads.registerThreadedWasm(threads.wasmThreadsWanted());
   await activate('wasm');
   // Stock wasm cannot train a convnet (no Conv2DBackpropFilter): add XNNPACK-built gradients.
   (await import('./wasm/index.ts')).registerWasmTraining();
-  return { device: 'cpu (wasm, XNNPACK)', gpu: false };
+  const n = await threads.wasmThreadsInUse();
+  return { device: `cpu (wasm, XNNPACK, ${n} thread${n === 1 ? '' : 's'})`, gpu: false };
 }
 
 async function loadCpu(): Promise<LoadedBackend> {
