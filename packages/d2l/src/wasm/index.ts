@@ -6,6 +6,8 @@ import { broadcastTile } from './broadcast-tile.ts';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv-backprop.ts';
 import { conv2dLive, fusedConv2dLive } from './conv-forward.ts';
 import { setStock } from './kernel-call.ts';
+import { maxPoolGrad } from './max-pool-grad.ts';
+import { meanLeading, sumLeading } from './reduce.ts';
 
 const OURS: tf.KernelConfig[] = [
   {
@@ -21,6 +23,9 @@ const OURS: tf.KernelConfig[] = [
   { kernelName: 'Tile', backendName: 'wasm', kernelFunc: broadcastTile as unknown as tf.KernelFunc },
   { kernelName: 'Conv2D', backendName: 'wasm', kernelFunc: conv2dLive as unknown as tf.KernelFunc },
   { kernelName: 'FusedConv2D', backendName: 'wasm', kernelFunc: fusedConv2dLive as unknown as tf.KernelFunc },
+  { kernelName: 'Sum', backendName: 'wasm', kernelFunc: sumLeading as unknown as tf.KernelFunc },
+  { kernelName: 'Mean', backendName: 'wasm', kernelFunc: meanLeading as unknown as tf.KernelFunc },
+  { kernelName: 'MaxPoolGrad', backendName: 'wasm', kernelFunc: maxPoolGrad as unknown as tf.KernelFunc },
 ];
 
 let stock: Map<string, tf.KernelConfig> | undefined;
