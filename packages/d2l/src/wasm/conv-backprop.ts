@@ -8,7 +8,7 @@
 //   flipped in space and with in/out channels swapped, padded by KH-1-padTop.
 // Kernels here call other wasm kernels directly and free every intermediate through the backend,
 // so the engine sees one output per call, as from any other kernel.
-import * as tf from '@tensorflow/tfjs';
+import { type ConvAttrs, convInfo, liveTaps, needNhwc, withLiveFilter } from './conv-geometry.ts';
 import { call, callStock, constant, free, type KernelArgs, pipe, type Shape4, type TensorInfo } from './kernel-call.ts';
 
 type Pads = [number, number, number, number]; // top, bottom, left, right
@@ -38,44 +38,6 @@ export function conv(
       dimRoundingMode: undefined,
     },
   );
-}
-
-export function needNhwc(dataFormat: unknown, kernel: string): void {
-  if (dataFormat !== undefined && dataFormat !== 'NHWC') {
-    throw new Error(
-      `wasm ${kernel} supports dataFormat 'NHWC' only (got '${String(dataFormat)}'); use channelsLast layers`,
-    );
-  }
-}
-
-export type ConvAttrs = {
-  strides: number | [number, number];
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dataFormat?: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-};
-
-export function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs): tf.backend_util.Conv2DInfo {
-  return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
-}
-
-/**
- * Taps [first, last] of a k-tap axis that read at least one real row for some output; the others
- * only ever meet padding (at 28 px, ResNet-18's last stage is 1×1: 8 of 9 taps of every 3×3).
- */
-export function liveTaps(k: number, size: number, out: number, stride: number, pad: number): [number, number] {
-  const first = Math.max(0, pad - (out - 1) * stride);
-  const last = Math.min(k - 1, size - 1 + pad);
-  return last >= first ? [first, last] : [0, k - 1];
 }
 
 /** dW[kh,kw,c,co] = Σ_{n,oh,ow} xpad[n, oh·s+kh, ow·s+kw, c] · dy[n,oh,ow,co]. */
@@ -275,9 +237,15 @@ function interleave(backend: unknown, parts: TensorInfo[][], h: number, w: numbe
  * instead of one convolution of a zero-upsampled dy that would be 3/4 multiplications by zero.
  */
 export function conv2dBackpropInput(args: KernelArgs): TensorInfo {
-  const { inputs, backend } = args;
   const attrs = args.attrs as ConvAttrs & { inputShape: Shape4 };
   needNhwc(attrs.dataFormat, 'Conv2DBackpropInput');
+  // Taps that only meet padding add nothing to dx either: cut them before flipping the filter.
+  return withLiveFilter(args, attrs.inputShape, backpropInputAllTaps);
+}
+
+function backpropInputAllTaps(args: KernelArgs): TensorInfo {
+  const { inputs, backend } = args;
+  const attrs = args.attrs as ConvAttrs & { inputShape: Shape4 };
   const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
   const info = convInfo(attrs.inputShape, filter.shape, attrs);
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;

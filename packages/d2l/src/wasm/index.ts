@@ -8,6 +8,7 @@ import { conv2dLive, fusedConv2dLive } from './conv-forward.ts';
 import { setStock } from './kernel-call.ts';
 import { maxPoolGrad } from './max-pool-grad.ts';
 import { meanLeading, sumLeading } from './reduce.ts';
+import { slice } from './slice.ts';
 
 const OURS: tf.KernelConfig[] = [
   {
@@ -26,6 +27,7 @@ const OURS: tf.KernelConfig[] = [
   { kernelName: 'Sum', backendName: 'wasm', kernelFunc: sumLeading as unknown as tf.KernelFunc },
   { kernelName: 'Mean', backendName: 'wasm', kernelFunc: meanLeading as unknown as tf.KernelFunc },
   { kernelName: 'MaxPoolGrad', backendName: 'wasm', kernelFunc: maxPoolGrad as unknown as tf.KernelFunc },
+  { kernelName: 'Slice', backendName: 'wasm', kernelFunc: slice as unknown as tf.KernelFunc },
 ];
 
 let stock: Map<string, tf.KernelConfig> | undefined;
