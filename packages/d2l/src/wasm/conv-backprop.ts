@@ -9,7 +9,7 @@
 // Kernels here call other wasm kernels directly and free every intermediate through the backend,
 // so the engine sees one output per call, as from any other kernel.
 import { type ConvAttrs, convInfo, liveTaps, needNhwc, withLiveFilter } from './conv-geometry.ts';
-import { call, callStock, constant, free, type KernelArgs, pipe, type Shape4, type TensorInfo } from './kernel-call.ts';
+import { call, callStock, free, type KernelArgs, pipe, type Shape4, type TensorInfo } from './kernel-call.ts';
 
 type Pads = [number, number, number, number]; // top, bottom, left, right
 
@@ -103,40 +103,57 @@ function phasesOf(size: number, k: number, s: number, pad: number): Phase[] {
   });
 }
 
+interface HeapBackend {
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+}
+
+/** Tap indices (kh·KW + kw) phase by phase, each phase's taps last first (the flipped sub-filters). */
+export function phaseTapOrder(kw: number, rows: Phase[], cols: Phase[]): number[] {
+  const order: number[] = [];
+  for (const ph of rows) {
+    for (const pw of cols) {
+      for (let a = 0; a < ph.count; a++) {
+        for (let b = 0; b < pw.count; b++) {
+          order.push((ph.first + rows.length * (ph.count - 1 - a)) * kw + pw.first + cols.length * (pw.count - 1 - b));
+        }
+      }
+    }
+  }
+  return order;
+}
+
 /**
- * Every phase's sub-filter, flipped and with in/out channels swapped, in one GEMM: a 0/1 matrix
- * reorders the KH·KW taps phase by phase, last tap first (wasm's Reverse and Gather copy element
- * by element and cost 10× the convolution they feed), then one transpose swaps the channels.
+ * Every phase's sub-filter, flipped and with in/out channels swapped, in one pass over the heap:
+ * out[row, co, c] = W[tap(row), c, co], each tap's [C,CO] block transposed in cache-sized tiles.
+ * (Through kernels this was a 0/1-matrix GEMM plus a Transpose: ~25 ms for 3×3×512×512.)
  * Returns [KH·KW, CO, C] rows; phase (a, b) owns `count_a·count_b` consecutive rows.
  */
 function phaseFilters(backend: unknown, filter: TensorInfo, rows: Phase[], cols: Phase[]): TensorInfo {
   const [kh, kw, c, co] = filter.shape as Shape4;
-  const taps = kh * kw;
-  const flat = call('Reshape', backend, { x: filter }, { shape: [1, taps, c * co] });
-  let ordered = flat;
-  if (taps > 1) {
-    const select = new Float32Array(taps * taps);
-    let row = 0;
-    for (const ph of rows) {
-      for (const pw of cols) {
-        for (let a = 0; a < ph.count; a++) {
-          for (let b = 0; b < pw.count; b++) {
-            const tap =
-              (ph.first + rows.length * (ph.count - 1 - a)) * kw + pw.first + cols.length * (pw.count - 1 - b);
-            select[row++ * taps + tap] = 1;
-          }
+  const heap = backend as HeapBackend;
+  const out = heap.makeOutput([kh * kw, co, c], 'float32');
+  // Views after the allocation: a growing heap replaces the buffer that older views point into.
+  const w = heap.typedArrayFromHeap(filter);
+  const dst = heap.typedArrayFromHeap(out);
+  const order = phaseTapOrder(kw, rows, cols);
+  const block = c * co;
+  const TILE = 32;
+  for (let row = 0; row < order.length; row++) {
+    const from = (order[row] as number) * block;
+    const to = row * block;
+    for (let i0 = 0; i0 < c; i0 += TILE) {
+      const i1 = Math.min(c, i0 + TILE);
+      for (let j0 = 0; j0 < co; j0 += TILE) {
+        const j1 = Math.min(co, j0 + TILE);
+        for (let i = i0; i < i1; i++) {
+          const src = from + i * co;
+          for (let j = j0; j < j1; j++) dst[to + j * c + i] = w[src + j] as number;
         }
       }
     }
-    const p = constant(backend, [1, taps, taps], select);
-    try {
-      ordered = call('BatchMatMul', backend, { a: p, b: flat }, { transposeA: false, transposeB: false });
-    } finally {
-      free(backend, p, flat);
-    }
   }
-  const shaped = pipe(backend, ordered, (t) => call('Reshape', backend, { x: t }, { shape: [taps, c, co] }));
-  return pipe(backend, shaped, (t) => call('Transpose', backend, { x: t }, { perm: [0, 2, 1] }));
+  return out;
 }
 
 /** The part of [from, from+size) inside [0, have), and the zero rows needed before and after it. */

@@ -17,16 +17,16 @@ const CASES: Case[] = [
 ];
 
 function cut(c: Case): number[] {
-  return tf.tidy(() => {
-    const n = c.shape.reduce((a, b) => a * b, 1);
-    const x = tf.tensor(
-      Array.from({ length: n }, (_, i) => (c.dtype === 'bool' ? i % 3 === 0 : i)),
-      c.shape,
-      c.dtype ?? 'float32',
-    );
-    const y = tf.slice(x, c.begin, c.size);
-    return [...y.shape, ...(y.dataSync() as ArrayLike<number>)].map(Number);
-  });
+  const n = c.shape.reduce((a, b) => a * b, 1);
+  const x = tf.tensor(
+    Array.from({ length: n }, (_, i) => (c.dtype === 'bool' ? i % 3 : i)),
+    c.shape,
+    c.dtype ?? 'float32',
+  );
+  const y = tf.slice(x, c.begin, c.size);
+  const got = [...y.shape, ...Array.from(y.dataSync() as ArrayLike<number>)].map(Number);
+  tf.dispose([x, y]);
+  return got;
 }
 
 describe('wasm Slice', () => {
