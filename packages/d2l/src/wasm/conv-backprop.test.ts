@@ -77,6 +77,7 @@ for (const k of [1, 3, 7]) {
     for (const pad of ['same', 'valid'] as Pad[]) {
       GRID.push({ n: 2, h: 11, w: 9, c: 3, co: 5, k, s, pad }); // odd sizes
       GRID.push({ n: 1, h: 8, w: 8, c: 1, co: 4, k, s, pad }); // batch 1, one channel (the stem)
+      GRID.push({ n: 1, h: 9, w: 10, c: 6, co: 5, k, s, pad }); // more than 4 channels: dx by polyphase
     }
   }
 }
