@@ -110,7 +110,9 @@ describe('wasm convolution gradients', () => {
   });
 
   it.each([
-    { shape: [1, 1, 1, 5], reps: [3, 4, 2, 1] }, // BatchNorm's gradient: a pure broadcast
+    { shape: [1, 1, 1, 5], reps: [3, 4, 2, 1] }, // BatchNorm's gradient: leading axes repeat
+    { shape: [1, 1, 1, 5], reps: [3, 4, 5, 1] }, // a count of rows that is not a power of two
+    { shape: [2, 1, 1, 3], reps: [1, 2, 3, 1] }, // a broadcast inside: Fill + Add
     { shape: [2, 3], reps: [2, 3] }, // a real tiling: the stock kernel
   ])('tile $shape by $reps like the cpu backend', async ({ shape, reps }) => {
     const run = () =>

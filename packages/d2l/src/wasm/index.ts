@@ -2,6 +2,12 @@
 // backend.ts calls `registerWasmTraining` right after the wasm backend activates; calling it
 // again is a no-op, and `unregisterWasmTraining` restores the stock kernels (tests compare both).
 import * as tf from '@tensorflow/tfjs';
+import {
+  BATCH_NORM_GRAD,
+  batchNormGrad,
+  registerBatchNormGradients,
+  unregisterBatchNormGradients,
+} from './batch-norm-grad.ts';
 import { broadcastTile } from './broadcast-tile.ts';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv-backprop.ts';
 import { conv2dLive, fusedConv2dLive } from './conv-forward.ts';
@@ -28,6 +34,7 @@ const OURS: tf.KernelConfig[] = [
   { kernelName: 'Mean', backendName: 'wasm', kernelFunc: meanLeading as unknown as tf.KernelFunc },
   { kernelName: 'MaxPoolGrad', backendName: 'wasm', kernelFunc: maxPoolGrad as unknown as tf.KernelFunc },
   { kernelName: 'Slice', backendName: 'wasm', kernelFunc: slice as unknown as tf.KernelFunc },
+  { kernelName: BATCH_NORM_GRAD, backendName: 'wasm', kernelFunc: batchNormGrad as unknown as tf.KernelFunc },
 ];
 
 let stock: Map<string, tf.KernelConfig> | undefined;
@@ -53,6 +60,7 @@ export function registerWasmTraining(): void {
     setStock(config.kernelName, old);
     tf.registerKernel(config);
   }
+  registerBatchNormGradients();
 }
 
 export function unregisterWasmTraining(): void {
@@ -63,5 +71,6 @@ export function unregisterWasmTraining(): void {
     if (old) tf.registerKernel(old);
     setStock(config.kernelName, undefined);
   }
+  unregisterBatchNormGradients();
   stock = undefined;
 }

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerWasmTraining, unregisterWasmTraining } from './index.ts';
+import { describe, expect, it } from 'vitest';
+import { cpuReference } from './cpu-reference.ts';
 
 type Case = {
   shape: [number, number, number, number];
@@ -43,14 +42,7 @@ function gradient(c: Case): Float32Array {
 }
 
 describe('wasm MaxPoolGrad', () => {
-  const expected: Float32Array[] = [];
-  beforeAll(async () => {
-    await tf.setBackend('cpu');
-    for (const c of CASES) expected.push(gradient(c));
-    await tf.setBackend('wasm');
-    registerWasmTraining();
-  });
-  afterAll(() => unregisterWasmTraining());
+  const expected = cpuReference(CASES, gradient);
 
   it.each(CASES.map((c, i) => [i, c] as const))('case %i %o equals the cpu backend', (i, c) => {
     const got = gradient(c);

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerWasmTraining, unregisterWasmTraining } from './index.ts';
+import { describe, expect, it } from 'vitest';
+import { cpuReference } from './cpu-reference.ts';
 import { leadingAxes } from './reduce.ts';
 
 function values(size: number, seed: number): Float32Array {
@@ -49,14 +48,7 @@ describe('leadingAxes', () => {
 });
 
 describe('wasm Sum and Mean over leading axes', () => {
-  const expected: Float32Array[][] = [];
-  beforeAll(async () => {
-    await tf.setBackend('cpu');
-    for (const c of CASES) expected.push(reduce(c));
-    await tf.setBackend('wasm');
-    registerWasmTraining();
-  });
-  afterAll(() => unregisterWasmTraining());
+  const expected = cpuReference(CASES, reduce);
 
   it.each(CASES.map((c, i) => [i, c] as const))('case %i %o equals the cpu backend within 1e-5', (i, c) => {
     const got = reduce(c);

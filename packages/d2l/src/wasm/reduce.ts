@@ -18,7 +18,7 @@ export function leadingAxes(axis: number | number[] | undefined, rank: number): 
   return prefix && axes.length > 0 && axes.length < rank ? axes.length : 0;
 }
 
-function reduceLeading(name: Name, args: KernelArgs): TensorInfo {
+export function reduceLeading(name: Name, args: KernelArgs): TensorInfo {
   const { x } = args.inputs as { x: TensorInfo };
   const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
   const k = leadingAxes(axis, x.shape.length);

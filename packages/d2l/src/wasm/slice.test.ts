@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerWasmTraining, unregisterWasmTraining } from './index.ts';
+import { describe, expect, it } from 'vitest';
+import { cpuReference } from './cpu-reference.ts';
 
 type Case = { shape: number[]; begin: number[]; size: number[]; dtype?: 'float32' | 'int32' | 'bool' };
 const CASES: Case[] = [
@@ -30,14 +29,7 @@ function cut(c: Case): number[] {
 }
 
 describe('wasm Slice', () => {
-  const expected: number[][] = [];
-  beforeAll(async () => {
-    await tf.setBackend('cpu');
-    for (const c of CASES) expected.push(cut(c));
-    await tf.setBackend('wasm');
-    registerWasmTraining();
-  });
-  afterAll(() => unregisterWasmTraining());
+  const expected = cpuReference(CASES, cut);
 
   it.each(CASES.map((c, i) => [i, c] as const))('case %i %o gives the cpu backend’s shape and values', (i, c) => {
     expect(cut(c)).toEqual(expected[i]);

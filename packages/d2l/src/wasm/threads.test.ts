@@ -91,4 +91,14 @@ describe('the threaded-SIMD wasm build under Node', () => {
     expect(out.status).toBe(0);
     expect(out.stdout).toContain('cpu (wasm, XNNPACK, 2 threads) 9');
   });
+  it('leaves uncaught errors to Node: the report names the throw site, not a line of the glue code', () => {
+    const out = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'threads.exit-fixture.ts')], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, D2L_WASM_THREADS: '2', FIXTURE_THROW: '1' },
+    });
+    expect(out.status).toBe(1);
+    expect(out.stderr).toContain('Error: boom from user code');
+    expect(out.stderr).not.toContain('GROWABLE_HEAP');
+  });
 });

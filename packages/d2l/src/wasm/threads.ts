@@ -63,6 +63,10 @@ async function startModule(threads: number): Promise<EmscriptenModule> {
   const glue = require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js');
   const binary = readFileSync(glue.replace(/\.js$/, '.wasm'));
   const factory = require(glue) as Factory;
+  const before = {
+    uncaughtException: process.listeners('uncaughtException'),
+    unhandledRejection: process.listeners('unhandledRejection'),
+  };
   // Emscripten never settles its promise when a custom instantiateWasm fails: race a rejection of our own.
   let failed: (err: unknown) => void = () => {};
   const failure = new Promise<never>((_, reject) => {
@@ -83,6 +87,14 @@ async function startModule(threads: number): Promise<EmscriptenModule> {
     },
   });
   const module = await Promise.race([starting, failure]);
+  // The glue rethrows every uncaught exception from a handler of its own, so Node prints the
+  // glue's 450 kB source line instead of the real throw site. Node's default does the same job.
+  for (const listener of process.listeners('uncaughtException')) {
+    if (!before.uncaughtException.includes(listener)) process.removeListener('uncaughtException', listener);
+  }
+  for (const listener of process.listeners('unhandledRejection')) {
+    if (!before.unhandledRejection.includes(listener)) process.removeListener('unhandledRejection', listener);
+  }
   const wrap = (name: string, ret: string | null, args: string[]) => module.cwrap(name, ret, args);
   module.tfjs = {
     init: wrap('init', null, []),
