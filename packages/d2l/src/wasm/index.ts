@@ -4,13 +4,15 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   BATCH_NORM_GRAD,
+  batchNorm,
   batchNormGrad,
   registerBatchNormGradients,
   unregisterBatchNormGradients,
-} from './batch-norm-grad.ts';
+} from './batch-norm.ts';
 import { broadcastTile } from './broadcast-tile.ts';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv-backprop.ts';
 import { conv2dLive, fusedConv2dLive } from './conv-forward.ts';
+import { cast, identity } from './identity.ts';
 import { setStock } from './kernel-call.ts';
 import { maxPoolGrad } from './max-pool-grad.ts';
 import { meanLeading, sumLeading } from './reduce.ts';
@@ -35,6 +37,9 @@ const OURS: tf.KernelConfig[] = [
   { kernelName: 'MaxPoolGrad', backendName: 'wasm', kernelFunc: maxPoolGrad as unknown as tf.KernelFunc },
   { kernelName: 'Slice', backendName: 'wasm', kernelFunc: slice as unknown as tf.KernelFunc },
   { kernelName: BATCH_NORM_GRAD, backendName: 'wasm', kernelFunc: batchNormGrad as unknown as tf.KernelFunc },
+  { kernelName: 'FusedBatchNorm', backendName: 'wasm', kernelFunc: batchNorm as unknown as tf.KernelFunc },
+  { kernelName: 'Identity', backendName: 'wasm', kernelFunc: identity as unknown as tf.KernelFunc },
+  { kernelName: 'Cast', backendName: 'wasm', kernelFunc: cast as unknown as tf.KernelFunc },
 ];
 
 let stock: Map<string, tf.KernelConfig> | undefined;

@@ -20,7 +20,7 @@ const CASES: Case[] = [
   { shape: [6, 7] }, // a dense layer's output
 ];
 
-/** Gradients of Σ w·BN(x) as Keras computes BN in training: batch statistics from tf.moments. */
+/** BN(x) and the gradients of Σ w·BN(x), as Keras computes BN in training: batch statistics from tf.moments. */
 function gradients(c: Case): Float32Array[] {
   return tf.tidy(() => {
     const n = c.shape.reduce((a, b) => a * b, 1);
@@ -34,9 +34,9 @@ function gradients(c: Case): Float32Array[] {
       const { mean, variance } = tf.moments(a, axes);
       return tf.sum(tf.mul(w, tf.batchNorm(a, mean, variance, b, g, 1e-3)));
     };
-    return tf
-      .grads(f)([x, gamma, beta])
-      .map((t) => t.dataSync() as Float32Array);
+    const { mean, variance } = tf.moments(x, axes);
+    const y = tf.batchNorm(x, mean, variance, beta, gamma, 1e-3);
+    return [y, ...tf.grads(f)([x, gamma, beta])].map((t) => t.dataSync() as Float32Array);
   });
 }
 
@@ -50,15 +50,18 @@ function relError(got: Float32Array, want: Float32Array): number {
   return err / scale;
 }
 
-describe('BatchNorm and Mean gradients on wasm', () => {
+describe('BatchNorm and its gradients on wasm', () => {
   const expected = cpuReference(CASES, gradients);
 
-  it.each(CASES.map((c, i) => [i, c] as const))('case %i %o: dx, dγ, dβ equal the cpu backend within 1e-4', (i, c) => {
-    const got = gradients(c);
-    const want = expected[i] as Float32Array[];
-    expect(got).toHaveLength(3);
-    for (const [j, g] of got.entries()) expect(relError(g, want[j] as Float32Array)).toBeLessThan(1e-4);
-  });
+  it.each(CASES.map((c, i) => [i, c] as const))(
+    'case %i %o: y, dx, dγ, dβ equal the cpu backend within 1e-4',
+    (i, c) => {
+      const got = gradients(c);
+      const want = expected[i] as Float32Array[];
+      expect(got).toHaveLength(4);
+      for (const [j, g] of got.entries()) expect(relError(g, want[j] as Float32Array)).toBeLessThan(1e-4);
+    },
+  );
 
   it('runs the fused kernel (one call per BatchNorm) instead of TF.js’s composite', async () => {
     const c = CASES[0] as Case;
