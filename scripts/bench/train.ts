@@ -208,7 +208,7 @@ async function child(backend: BenchBackend, size: number, seconds: number, profi
       workers: 2,
       learningRate: 0.05,
     });
-    device = `${device}, ${trainer.workers} worker threads`;
+    device = `cpu (wasm, XNNPACK), ${trainer.workers} worker threads of one XNNPACK thread each`;
     const [xd, yd] = [xs.dataSync() as Float32Array, ys.dataSync() as Float32Array];
     step = async () => (await trainer.step(xd, yd, BATCH)).loss;
   } else {
