@@ -70,6 +70,10 @@ describe('the threaded-SIMD wasm build under Node', () => {
     const info = await useBackend('wasm', { quiet: true });
     expect(await wasmThreadsInUse()).toBe(2);
     expect(info.device).toBe('cpu (wasm, XNNPACK, 2 threads)');
+    // One pthread worker beside the main thread; the build's other 7 preloaded workers never started.
+    const pool = (tf.backend() as unknown as { wasm: { PThread: Record<string, unknown[]> } }).wasm.PThread;
+    expect(pool.runningWorkers).toHaveLength(1);
+    expect(pool.unusedWorkers).toHaveLength(0);
   });
 
   it('gives the cpu backend’s convolution and both gradients within 1e-4', async () => {

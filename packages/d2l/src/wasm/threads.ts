@@ -8,11 +8,13 @@
 // per core"), which is 1 on a 2-core machine. We start the same build ourselves with a file-based
 // worker entry and a core count that gives the pool the threads asked for, then hand the module to
 // the package's own BackendWasm, so every registered wasm kernel (stock and ours) runs unchanged.
+import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 
 const require = createRequire(import.meta.url);
@@ -20,9 +22,13 @@ const WORKER_ENTRY = join(dirname(fileURLToPath(import.meta.url)), 'pthread-work
 /** Workers the build preallocates (PTHREAD_POOL_SIZE); more would be spawned lazily. */
 const MAX_THREADS = 8;
 
+interface PoolWorker {
+  unref(): void;
+  terminate(): Promise<number>;
+}
 interface EmscriptenModule {
   cwrap(name: string, ret: string | null, args: string[]): (...a: number[]) => number;
-  PThread: { runningWorkers: { unref(): void }[]; unusedWorkers: { unref(): void }[] };
+  PThread: { runningWorkers: PoolWorker[]; unusedWorkers: PoolWorker[] };
   tfjs?: Record<string, unknown>;
 }
 type Factory = (config: Record<string, unknown>) => Promise<EmscriptenModule>;
@@ -59,6 +65,46 @@ export function wasmThreadsProblem(): string | undefined {
   return undefined;
 }
 
+/**
+ * Stands in for the pthread workers XNNPACK will never use. The build preloads 8 (PTHREAD_POOL_SIZE)
+ * whatever the thread count, each a Node isolate with the 450 kB glue and a wasm instance (~16 MB);
+ * the pool needs threads − 1. A stand-in answers the glue's "load" with "loaded" and is dropped from
+ * the pool before any thread starts (see `startModule`).
+ */
+class DormantWorker extends EventEmitter {
+  onmessage?: (e: { data: unknown }) => void;
+  postMessage(message: { cmd?: string }): void {
+    if (message.cmd !== 'load') {
+      throw new Error(`wasm threads: a pthread was started on a stand-in worker (${message.cmd}); report this bug`);
+    }
+    setImmediate(() => this.emit('message', { cmd: 'loaded' }));
+  }
+  ref(): void {}
+  unref(): void {}
+  async terminate(): Promise<number> {
+    return 0;
+  }
+}
+
+/**
+ * Runs `start` while `new Worker(…)` (the glue's, through the global it sets) makes only `keep` real
+ * workers and stand-ins after that; afterwards `globalThis.Worker` is worker_threads' Worker, as the
+ * glue leaves it.
+ */
+async function withWorkers<T>(keep: number, start: () => Promise<T>): Promise<T> {
+  let made = 0;
+  const Pool = function PoolWorker(path: string) {
+    made += 1;
+    return made <= keep ? new Worker(path) : new DormantWorker();
+  };
+  Object.defineProperty(globalThis, 'Worker', { configurable: true, get: () => Pool, set: () => {} });
+  try {
+    return await start();
+  } finally {
+    Object.defineProperty(globalThis, 'Worker', { configurable: true, writable: true, value: Worker });
+  }
+}
+
 async function startModule(threads: number): Promise<EmscriptenModule> {
   const glue = require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js');
   const binary = readFileSync(glue.replace(/\.js$/, '.wasm'));
@@ -72,21 +118,26 @@ async function startModule(threads: number): Promise<EmscriptenModule> {
   const failure = new Promise<never>((_, reject) => {
     failed = reject;
   });
-  const starting = factory({
-    locateFile: (path: string, prefix: string) => (path.endsWith('.worker.js') ? WORKER_ENTRY : prefix + path),
-    // What each pthread worker evaluates to get the module factory (a path, not a Blob, under Node).
-    mainScriptUrlOrBlob: glue,
-    instantiateWasm: (imports: Imports, receive: (instance: unknown, module: unknown) => void) => {
-      // backend.cc sizes its pool as min(asked, logical cores / 2): report 2 × threads "logical cores".
-      imports.env.emscripten_num_logical_cores = () => 2 * threads;
-      WebAssembly.instantiate(binary, imports).then(
-        ({ instance, module: compiled }) => receive(instance, compiled),
-        (err: unknown) => failed(err),
-      );
-      return {};
-    },
-  });
+  const starting = withWorkers(threads - 1, () =>
+    factory({
+      locateFile: (path: string, prefix: string) => (path.endsWith('.worker.js') ? WORKER_ENTRY : prefix + path),
+      // What each pthread worker evaluates to get the module factory (a path, not a Blob, under Node).
+      mainScriptUrlOrBlob: glue,
+      instantiateWasm: (imports: Imports, receive: (instance: unknown, module: unknown) => void) => {
+        // backend.cc sizes its pool as min(asked, logical cores / 2): report 2 × threads "logical cores".
+        imports.env.emscripten_num_logical_cores = () => 2 * threads;
+        WebAssembly.instantiate(binary, imports).then(
+          ({ instance, module: compiled }) => receive(instance, compiled),
+          (err: unknown) => failed(err),
+        );
+        return {};
+      },
+    }),
+  );
   const module = await Promise.race([starting, failure]);
+  // Stand-ins leave the pool before XNNPACK's threads are created (pop() takes from the end).
+  const pool = module.PThread.unusedWorkers;
+  pool.splice(0, pool.length, ...pool.filter((w) => !(w instanceof DormantWorker)));
   // The glue rethrows every uncaught exception from a handler of its own, so Node prints the
   // glue's 450 kB source line instead of the real throw site. Node's default does the same job.
   for (const listener of process.listeners('uncaughtException')) {
