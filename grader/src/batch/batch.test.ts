@@ -6,7 +6,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { sampleReport } from '../reporters/sample-report.ts';
 import { REPO_ROOT } from './grader-version.ts';
-import { type BatchOptions, gradeBatch } from './index.ts';
+import { type BatchOptions, childEnv, gradeBatch } from './index.ts';
 import { mergeShards } from './merge.ts';
 import { parseShard, shardOf } from './shard.ts';
 
@@ -175,5 +175,17 @@ describe('gradeBatch', () => {
     const rows = readCsv(summary.gradebook);
     expect(rows.map((r) => r.student)).toEqual(students);
     expect(rows.every((r) => r.status === 'graded')).toBe(true);
+  });
+});
+
+describe('childEnv', () => {
+  it('shares the cores out between the jobs for the wasm threads', () => {
+    expect(childEnv({ PATH: '/bin' }, 1, 2)).toEqual({ PATH: '/bin', D2L_WASM_THREADS: '2' });
+    expect(childEnv({}, 2, 2).D2L_WASM_THREADS).toBe('1');
+    expect(childEnv({}, 3, 8).D2L_WASM_THREADS).toBe('2');
+    expect(childEnv({}, 4, 2).D2L_WASM_THREADS).toBe('1'); // never zero
+  });
+  it('keeps a thread count the instructor set', () => {
+    expect(childEnv({ D2L_WASM_THREADS: '3' }, 2, 2).D2L_WASM_THREADS).toBe('3');
   });
 });

@@ -2,6 +2,7 @@
 // Results are committed one file per student as they complete, so a run that is killed (even with
 // SIGKILL) resumes where it stopped, and no finished submission is graded twice.
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BackendChoice } from '@course/d2l/backend';
 import { writeReports } from '../reporters/index.ts';
@@ -56,6 +57,16 @@ export interface BatchSummary {
 
 export const DEFAULT_TIMEOUT_MS = 15 * 60 * 1000;
 
+/**
+ * The children's environment: the cores shared out between the jobs, so `--jobs 2` on 2 cores runs
+ * two single-threaded wasm graders instead of four threads fighting over two cores (an XNNPACK
+ * thread spins while it waits). An explicit D2L_WASM_THREADS is kept.
+ */
+export function childEnv(env: NodeJS.ProcessEnv, jobs: number, cores = availableParallelism()): NodeJS.ProcessEnv {
+  if (env.D2L_WASM_THREADS !== undefined && env.D2L_WASM_THREADS.trim() !== '') return env;
+  return { ...env, D2L_WASM_THREADS: String(Math.max(1, Math.floor(cores / Math.max(1, jobs)))) };
+}
+
 /** What changes a grade; machine-specific paths are left out so shards on other machines agree. */
 function settingsKey(command: string[], opts: BatchOptions): string {
   const key = JSON.stringify({
@@ -107,7 +118,7 @@ export async function gradeBatch(opts: BatchOptions): Promise<BatchSummary> {
     const outcome = await runGradeCommand(argv, {
       cwd: REPO_ROOT,
       timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      env: opts.env,
+      env: childEnv(opts.env ?? process.env, opts.jobs),
       track: (pid, alive) => (alive ? live.add(pid) : live.delete(pid)),
     });
     const base = { student, contentHash, graderVersion: version, settings, seconds: outcome.seconds };
