@@ -105,4 +105,13 @@ describe('the threaded-SIMD wasm build under Node', () => {
     expect(out.stderr).toContain('Error: boom from user code');
     expect(out.stderr).not.toContain('GROWABLE_HEAP');
   });
+  it('keeps a wasm backend that is already running (and its tensors) instead of replacing it', () => {
+    const out = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'threads.exit-fixture.ts')], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, D2L_WASM_THREADS: '2', FIXTURE_STOCK_FIRST: '1' },
+    });
+    expect(out.status).toBe(0);
+    expect(out.stdout).toContain('cpu (wasm, XNNPACK, 1 thread) 9 early 4,5,6');
+  });
 });

@@ -87,11 +87,12 @@ class DormantWorker extends EventEmitter {
 }
 
 /**
- * Runs `start` while `new Worker(…)` (the glue's, through the global it sets) makes only `keep` real
- * workers and stand-ins after that; afterwards `globalThis.Worker` is worker_threads' Worker, as the
- * glue leaves it.
+ * Calls `start` while `new Worker(…)` (the glue's, through the global it sets) makes only `keep`
+ * real workers and stand-ins after that. The glue preloads its pool synchronously inside the factory
+ * call, so the global is put back as soon as `start` returns: worker_threads' Worker, as the glue
+ * leaves it (and any worker it makes later is real).
  */
-async function withWorkers<T>(keep: number, start: () => Promise<T>): Promise<T> {
+function withWorkers<T>(keep: number, start: () => T): T {
   let made = 0;
   const Pool = function PoolWorker(path: string) {
     made += 1;
@@ -99,7 +100,7 @@ async function withWorkers<T>(keep: number, start: () => Promise<T>): Promise<T>
   };
   Object.defineProperty(globalThis, 'Worker', { configurable: true, get: () => Pool, set: () => {} });
   try {
-    return await start();
+    return start();
   } finally {
     Object.defineProperty(globalThis, 'Worker', { configurable: true, writable: true, value: Worker });
   }
@@ -163,12 +164,15 @@ let registered: number | undefined;
 /**
  * Re-registers the 'wasm' backend so that activating it starts the threaded-SIMD build with
  * `threads` XNNPACK threads. Call before `tf.setBackend('wasm')`; kernels stay registered under
- * 'wasm'. Returns false (and changes nothing) where this Node has no wasm threads.
+ * 'wasm'. Returns false (and changes nothing) where this Node has no wasm threads or a wasm
+ * backend is already running.
  */
 export async function registerThreadedWasm(threads: number): Promise<boolean> {
   if (threads < 2 || wasmThreadsProblem()) return false;
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   if (registered === threads && tf.findBackendFactory('wasm')) return true;
+  // A wasm backend already running (single-threaded) holds tensors: keep it rather than dispose them.
+  if (tf.findBackend('wasm')) return false;
   // The package registered its own factory on import; registerBackend would keep that one.
   if (tf.findBackendFactory('wasm')) tf.removeBackend('wasm');
   wasm.setThreadsCount(threads);
