@@ -283,8 +283,15 @@ async function loadWasm(): Promise<LoadedBackend> {
   await import('@tensorflow/tfjs-backend-wasm');
   // Every core for each XNNPACK call (the package's loader gives Node one thread); D2L_WASM_THREADS=1 opts out.
   const threads = await import('./wasm/threads.ts');
-  await threads.registerThreadedWasm(threads.wasmThreadsWanted());
-  await activate('wasm');
+  const threaded = await threads.registerThreadedWasm(threads.wasmThreadsWanted());
+  try {
+    await activate('wasm');
+  } catch (err) {
+    if (!threaded) throw err;
+    // The threaded build failed to start (a runtime without usable worker threads): one thread still trains.
+    threads.restoreStockWasm();
+    await activate('wasm');
+  }
   // Stock wasm cannot train a convnet (no Conv2DBackpropFilter): add XNNPACK-built gradients.
   (await import('./wasm/index.ts')).registerWasmTraining();
   const n = await threads.wasmThreadsInUse();

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../backend.ts';
-import { wasmThreadsInUse, wasmThreadsWanted } from './threads.ts';
+import { wasmThreadsInUse, wasmThreadsProblem, wasmThreadsWanted } from './threads.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -18,6 +18,14 @@ describe('wasmThreadsWanted', () => {
   it('rejects a count that is not a whole number ≥ 1, saying how to fix it', () => {
     expect(() => wasmThreadsWanted({ D2L_WASM_THREADS: 'two' }, 2)).toThrow(/D2L_WASM_THREADS must be a whole number/);
     expect(() => wasmThreadsWanted({ D2L_WASM_THREADS: '0' }, 2)).toThrow(/unset it to use every core/);
+  });
+});
+
+describe('wasmThreadsProblem', () => {
+  it('names a permission model without --allow-worker, and is silent when workers are allowed', () => {
+    expect(wasmThreadsProblem({ has: (scope) => scope !== 'worker' })).toMatch(/not permitted \(--allow-worker\)/);
+    expect(wasmThreadsProblem({ has: () => true })).toBeUndefined();
+    expect(wasmThreadsProblem(undefined)).toBeUndefined();
   });
 });
 
@@ -113,5 +121,15 @@ describe('the threaded-SIMD wasm build under Node', () => {
     });
     expect(out.status).toBe(0);
     expect(out.stdout).toContain('cpu (wasm, XNNPACK, 1 thread) 9 early 4,5,6');
+  });
+  it('falls back to the package’s single-threaded factory when asked to (restoreStockWasm)', () => {
+    const out = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'threads.exit-fixture.ts')], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, D2L_WASM_THREADS: '2', FIXTURE_RESTORE: '1' },
+    });
+    expect(out.status).toBe(0);
+    expect(out.stdout).toContain('restored: 1 thread');
+    expect(out.stdout).toContain('cpu (wasm, XNNPACK, 1 thread) 9');
   });
 });

@@ -53,9 +53,15 @@ export function wasmThreadsWanted(env: NodeJS.ProcessEnv = process.env, cores = 
   return Math.max(1, Math.min(cores, MAX_THREADS));
 }
 
+type Permission = { has(scope: string): boolean } | undefined;
+
 /** Why this Node cannot run wasm threads, or undefined when it can. */
-export function wasmThreadsProblem(): string | undefined {
+export function wasmThreadsProblem(
+  permission: Permission = (process as { permission?: Permission }).permission,
+): string | undefined {
   if (typeof SharedArrayBuffer === 'undefined') return 'SharedArrayBuffer is not available';
+  // Under --experimental-permission without --allow-worker, new Worker() throws.
+  if (permission && !permission.has('worker')) return 'worker threads are not permitted (--allow-worker)';
   try {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
     if (!(memory.buffer instanceof SharedArrayBuffer)) return 'shared WebAssembly memory is not supported';
@@ -160,6 +166,15 @@ async function startModule(threads: number): Promise<EmscriptenModule> {
 }
 
 let registered: number | undefined;
+let stockFactory: (() => tf.KernelBackend | Promise<tf.KernelBackend>) | undefined;
+
+/** Puts the package's own (single-threaded) 'wasm' factory back, e.g. after the threaded one failed. */
+export function restoreStockWasm(): void {
+  if (!stockFactory) return;
+  if (tf.findBackendFactory('wasm')) tf.removeBackend('wasm');
+  tf.registerBackend('wasm', stockFactory, 2);
+  registered = undefined;
+}
 
 /**
  * Re-registers the 'wasm' backend so that activating it starts the threaded-SIMD build with
@@ -174,6 +189,7 @@ export async function registerThreadedWasm(threads: number): Promise<boolean> {
   // A wasm backend already running (single-threaded) holds tensors: keep it rather than dispose them.
   if (tf.findBackend('wasm')) return false;
   // The package registered its own factory on import; registerBackend would keep that one.
+  stockFactory ??= tf.findBackendFactory('wasm') ?? undefined;
   if (tf.findBackendFactory('wasm')) tf.removeBackend('wasm');
   wasm.setThreadsCount(threads);
   tf.registerBackend(
