@@ -8,6 +8,15 @@ import { wasmThreadsInUse, wasmThreadsProblem, wasmThreadsWanted } from './threa
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
+/** Runs threads.exit-fixture.ts in a fresh Node with these variables (threads.exit-fixture.ts says what they do). */
+function runFixture(env: Record<string, string>) {
+  return spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'threads.exit-fixture.ts')], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, ...env },
+  });
+}
+
 describe('wasmThreadsWanted', () => {
   it('takes every core, at most 8, unless D2L_WASM_THREADS says otherwise', () => {
     expect(wasmThreadsWanted({}, 2)).toBe(2);
@@ -93,41 +102,24 @@ describe('the threaded-SIMD wasm build under Node', () => {
   });
 
   it('lets the process exit on its own once the work is done (the pthread workers are unref’d)', () => {
-    const script = join(HERE, 'threads.exit-fixture.ts');
-    const out = spawnSync(process.execPath, ['--import', 'tsx', script], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      env: { ...process.env, D2L_WASM_THREADS: '2' },
-    });
+    const out = runFixture({ D2L_WASM_THREADS: '2' });
     expect(out.error).toBeUndefined();
     expect(out.status).toBe(0);
     expect(out.stdout).toContain('cpu (wasm, XNNPACK, 2 threads) 9');
   });
   it('leaves uncaught errors to Node: the report names the throw site, not a line of the glue code', () => {
-    const out = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'threads.exit-fixture.ts')], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      env: { ...process.env, D2L_WASM_THREADS: '2', FIXTURE_THROW: '1' },
-    });
+    const out = runFixture({ D2L_WASM_THREADS: '2', FIXTURE_THROW: '1' });
     expect(out.status).toBe(1);
     expect(out.stderr).toContain('Error: boom from user code');
     expect(out.stderr).not.toContain('GROWABLE_HEAP');
   });
   it('keeps a wasm backend that is already running (and its tensors) instead of replacing it', () => {
-    const out = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'threads.exit-fixture.ts')], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      env: { ...process.env, D2L_WASM_THREADS: '2', FIXTURE_STOCK_FIRST: '1' },
-    });
+    const out = runFixture({ D2L_WASM_THREADS: '2', FIXTURE_STOCK_FIRST: '1' });
     expect(out.status).toBe(0);
     expect(out.stdout).toContain('cpu (wasm, XNNPACK, 1 thread) 9 early 4,5,6');
   });
   it('falls back to the package’s single-threaded factory when asked to (restoreStockWasm)', () => {
-    const out = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'threads.exit-fixture.ts')], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      env: { ...process.env, D2L_WASM_THREADS: '2', FIXTURE_RESTORE: '1' },
-    });
+    const out = runFixture({ D2L_WASM_THREADS: '2', FIXTURE_RESTORE: '1' });
     expect(out.status).toBe(0);
     expect(out.stdout).toContain('restored: 1 thread');
     expect(out.stdout).toContain('cpu (wasm, XNNPACK, 1 thread) 9');
