@@ -10,13 +10,23 @@
 // Gradients are registered per kernel, not per backend: the replacement runs our kernel only on
 // wasm for NHWC-style inputs with per-channel statistics and calls TF.js's own gradient otherwise.
 import * as tf from '@tensorflow/tfjs';
-import { call, callStock, constant, free, type KernelArgs, pipe, type TensorInfo } from './kernel-call.ts';
+import { call, callStock, constant, free, type KernelArgs, pipe, type TensorInfo, view } from './kernel-call.ts';
 import { reduceLeading } from './reduce.ts';
 
 export const BATCH_NORM_GRAD = 'D2lFusedBatchNormGrad';
 
-interface HeapBackend {
-  typedArrayFromHeap(t: TensorInfo): Float32Array;
+/** Whether every given statistic is one value per channel (shape [c]); absent ones count as fine. */
+function perChannel(c: number | undefined, ...stats: ({ shape: readonly number[] } | undefined)[]): boolean {
+  return stats.every((t) => t === undefined || (t.shape.length === 1 && t.shape[0] === c));
+}
+
+/** rsqrt(variance + ε) and the scale (1 without one), per channel. */
+function channelFactors(backend: unknown, variance: TensorInfo, scale: TensorInfo | undefined, epsilon: number) {
+  const v = view(backend, variance);
+  const g = scale ? view(backend, scale) : undefined;
+  const rstd = Float64Array.from(v, (vk) => 1 / Math.sqrt(vk + epsilon));
+  const gamma = g ? Float64Array.from(g) : new Float64Array(v.length).fill(1);
+  return { rstd, gamma };
 }
 
 /** y = (x − mean)·rsqrt(variance + ε)·scale + offset, per channel (the last axis). */
@@ -26,21 +36,9 @@ export function batchNorm(args: KernelArgs): TensorInfo {
   const { varianceEpsilon } = args.attrs as { varianceEpsilon: number };
   const xs = x as TensorInfo;
   const c = xs.shape.at(-1) as number;
-  const perChannel = (t: TensorInfo | undefined) => t === undefined || (t.shape.length === 1 && t.shape[0] === c);
-  if (
-    xs.dtype !== 'float32' ||
-    !perChannel(mean) ||
-    !perChannel(variance) ||
-    !perChannel(scale) ||
-    !perChannel(offset)
-  ) {
-    return callStock('FusedBatchNorm', args);
-  }
-  const heap = backend as HeapBackend;
-  const v = heap.typedArrayFromHeap(variance as TensorInfo);
-  const g = scale ? heap.typedArrayFromHeap(scale) : undefined;
-  const factor = new Float32Array(c);
-  for (let k = 0; k < c; k++) factor[k] = (g ? (g[k] as number) : 1) / Math.sqrt((v[k] as number) + varianceEpsilon);
+  if (xs.dtype !== 'float32' || !perChannel(c, mean, variance, scale, offset)) return callStock('FusedBatchNorm', args);
+  const { rstd, gamma } = channelFactors(backend, variance as TensorInfo, scale, varianceEpsilon);
+  const factor = Float32Array.from(rstd, (r, k) => r * (gamma[k] as number));
   const f = constant(backend, [c], factor);
   try {
     const centred = call('Sub', backend, { a: xs, b: mean as TensorInfo });
@@ -56,7 +54,6 @@ export function batchNormGrad(args: KernelArgs): TensorInfo[] {
   const { backend } = args;
   const { x, dy, mean, variance, scale } = args.inputs as Record<string, TensorInfo>;
   const { varianceEpsilon } = args.attrs as { varianceEpsilon: number };
-  const heap = backend as HeapBackend;
   const [xs, dys] = [x as TensorInfo, dy as TensorInfo];
   const c = xs.shape.at(-1) as number;
   const leading = xs.shape.slice(0, -1).map((_, i) => i);
@@ -67,10 +64,9 @@ export function batchNormGrad(args: KernelArgs): TensorInfo[] {
   const centred = call('Sub', backend, { a: xs, b: mean as TensorInfo });
   const product = pipe(backend, centred, (t) => call('Multiply', backend, { a: t, b: dys }));
   const sumDyX = pipe(backend, product, perChannel);
-  const [sd, sdx] = [heap.typedArrayFromHeap(sumDy).slice(), heap.typedArrayFromHeap(sumDyX).slice()];
+  const [sd, sdx] = [view(backend, sumDy).slice(), view(backend, sumDyX).slice()];
   free(backend, sumDy, sumDyX);
-  const v = heap.typedArrayFromHeap(variance as TensorInfo);
-  const g = scale ? heap.typedArrayFromHeap(scale) : undefined;
+  const { rstd, gamma } = channelFactors(backend, variance as TensorInfo, scale, varianceEpsilon);
   const small = Array.from({ length: 5 }, () => new Float32Array(c));
   const [factor, dMean, dVar, dScale, dOffset] = small as [
     Float32Array,
@@ -80,8 +76,8 @@ export function batchNormGrad(args: KernelArgs): TensorInfo[] {
     Float32Array,
   ];
   for (let k = 0; k < c; k++) {
-    const r = 1 / Math.sqrt((v[k] as number) + varianceEpsilon);
-    const s = g ? (g[k] as number) : 1;
+    const r = rstd[k] as number;
+    const s = gamma[k] as number;
     factor[k] = r * s; // dx = dy · rsqrt(variance + ε) · scale
     dMean[k] = -r * s * (sd[k] as number);
     dVar[k] = -0.5 * r * r * r * s * (sdx[k] as number);
@@ -122,15 +118,11 @@ function meanGradient(stock: tf.GradConfig): tf.GradConfig {
 }
 
 function covered(x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, scale: tf.Tensor | undefined): boolean {
-  const c = x.shape.at(-1);
-  const perChannel = (t: tf.Tensor | undefined) => t === undefined || (t.rank === 1 && t.shape[0] === c);
   return (
     tf.getBackend() === 'wasm' &&
     x.dtype === 'float32' &&
     x.rank >= 2 &&
-    perChannel(mean) &&
-    perChannel(variance) &&
-    perChannel(scale)
+    perChannel(x.shape.at(-1), mean, variance, scale)
   );
 }
 

@@ -9,7 +9,17 @@
 // Kernels here call other wasm kernels directly and free every intermediate through the backend,
 // so the engine sees one output per call, as from any other kernel.
 import { type ConvAttrs, convInfo, liveTaps, needNhwc, withLiveFilter } from './conv-geometry.ts';
-import { call, callStock, free, type KernelArgs, pipe, type Shape4, type TensorInfo } from './kernel-call.ts';
+import {
+  call,
+  callStock,
+  free,
+  type KernelArgs,
+  output,
+  pipe,
+  type Shape4,
+  type TensorInfo,
+  view,
+} from './kernel-call.ts';
 
 type Pads = [number, number, number, number]; // top, bottom, left, right
 
@@ -103,11 +113,6 @@ function phasesOf(size: number, k: number, s: number, pad: number): Phase[] {
   });
 }
 
-interface HeapBackend {
-  typedArrayFromHeap(t: TensorInfo): Float32Array;
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-}
-
 /** Tap indices (kh·KW + kw) phase by phase, each phase's taps last first (the flipped sub-filters). */
 export function phaseTapOrder(kw: number, rows: Phase[], cols: Phase[]): number[] {
   const order: number[] = [];
@@ -131,29 +136,28 @@ export function phaseTapOrder(kw: number, rows: Phase[], cols: Phase[]): number[
  */
 function phaseFilters(backend: unknown, filter: TensorInfo, rows: Phase[], cols: Phase[]): TensorInfo {
   const [kh, kw, c, co] = filter.shape as Shape4;
-  const heap = backend as HeapBackend;
-  const out = heap.makeOutput([kh * kw, co, c], 'float32');
-  // Views after the allocation: a growing heap replaces the buffer that older views point into.
-  const w = heap.typedArrayFromHeap(filter);
-  const dst = heap.typedArrayFromHeap(out);
-  const order = phaseTapOrder(kw, rows, cols);
+  const out = output(backend, [kh * kw, co, c]);
+  const w = view(backend, filter);
+  const dst = view(backend, out);
   const block = c * co;
+  for (const [row, tap] of phaseTapOrder(kw, rows, cols).entries())
+    transposeInto(w, tap * block, c, co, dst, row * block);
+  return out;
+}
+
+/** dst[to + j·rows + i] = src[from + i·cols + j]: one row-major [rows, cols] block transposed, in cache-sized tiles. */
+function transposeInto(src: Float32Array, from: number, rows: number, cols: number, dst: Float32Array, to: number) {
   const TILE = 32;
-  for (let row = 0; row < order.length; row++) {
-    const from = (order[row] as number) * block;
-    const to = row * block;
-    for (let i0 = 0; i0 < c; i0 += TILE) {
-      const i1 = Math.min(c, i0 + TILE);
-      for (let j0 = 0; j0 < co; j0 += TILE) {
-        const j1 = Math.min(co, j0 + TILE);
-        for (let i = i0; i < i1; i++) {
-          const src = from + i * co;
-          for (let j = j0; j < j1; j++) dst[to + j * c + i] = w[src + j] as number;
-        }
+  for (let i0 = 0; i0 < rows; i0 += TILE) {
+    const i1 = Math.min(rows, i0 + TILE);
+    for (let j0 = 0; j0 < cols; j0 += TILE) {
+      const j1 = Math.min(cols, j0 + TILE);
+      for (let i = i0; i < i1; i++) {
+        const at = from + i * cols;
+        for (let j = j0; j < j1; j++) dst[to + j * rows + i] = src[at + j] as number;
       }
     }
   }
-  return out;
 }
 
 /** The part of [from, from+size) inside [0, have), and the zero rows needed before and after it. */
@@ -275,19 +279,14 @@ function backpropInputCol2im(args: KernelArgs): TensorInfo {
   const { backend } = args;
   const attrs = args.attrs as ConvAttrs & { inputShape: Shape4 };
   const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
-  const heap = backend as HeapBackend;
   const info = convInfo(attrs.inputShape, filter.shape, attrs);
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   const [n, h, w, c] = attrs.inputShape;
   const co = filter.shape[3] as number;
   const taps = kh * kw * c;
   // Wᵀ [1, CO, KH·KW·C] from W [KH·KW·C, CO]: small (the filter of a few-channel layer).
-  const wt = heap.makeOutput([1, co, taps], 'float32');
-  {
-    const src = heap.typedArrayFromHeap(filter);
-    const dst = heap.typedArrayFromHeap(wt);
-    for (let t = 0; t < taps; t++) for (let o = 0; o < co; o++) dst[o * taps + t] = src[t * co + o] as number;
-  }
+  const wt = output(backend, [1, co, taps]);
+  transposeInto(view(backend, filter), 0, taps, co, view(backend, wt), 0);
   const rows = call('Reshape', backend, { x: dy }, { shape: [1, n * oh * ow, co] });
   let cols: TensorInfo;
   try {
@@ -295,10 +294,9 @@ function backpropInputCol2im(args: KernelArgs): TensorInfo {
   } finally {
     free(backend, rows, wt);
   }
-  const out = heap.makeOutput([n, h, w, c], 'float32');
-  // Views after the allocation: a growing heap replaces the buffer that older views point into.
-  const dx = heap.typedArrayFromHeap(out);
-  const col = heap.typedArrayFromHeap(cols);
+  const out = output(backend, [n, h, w, c]);
+  const dx = view(backend, out);
+  const col = view(backend, cols);
   dx.fill(0);
   const { top, left } = info.padInfo;
   for (let b = 0; b < n; b++) {

@@ -11,7 +11,8 @@ export interface KernelArgs {
 }
 interface WasmBackend {
   disposeData(dataId: object, force?: boolean): boolean;
-  makeOutput(shape: number[], dtype: 'float32', offset?: number, values?: Float32Array): TensorInfo;
+  makeOutput(shape: number[], dtype: tf.DataType, offset?: number, values?: Float32Array): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
 /** Stock kernels replaced by ours, kept for the inputs our composites do not cover. */
@@ -55,4 +56,20 @@ export function pipe(backend: unknown, input: TensorInfo, f: (t: TensorInfo) => 
 /** A new float32 buffer holding `values`. */
 export function constant(backend: unknown, shape: number[], values: Float32Array): TensorInfo {
   return (backend as WasmBackend).makeOutput(shape, 'float32', undefined, values);
+}
+
+/** A new, uninitialised buffer on the wasm heap. */
+export function output(backend: unknown, shape: number[], dtype: tf.DataType = 'float32'): TensorInfo {
+  return (backend as WasmBackend).makeOutput(shape, dtype);
+}
+
+/**
+ * A view of a tensor's data on the wasm heap (Int32Array/Uint8Array for int32/bool tensors). Take
+ * views after the kernel's last allocation: a growing heap replaces the buffer older views point into.
+ */
+export function view<T extends Float32Array | Int32Array | Uint8Array = Float32Array>(
+  backend: unknown,
+  t: TensorInfo,
+): T {
+  return (backend as WasmBackend).typedArrayFromHeap(t) as T;
 }

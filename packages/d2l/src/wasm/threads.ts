@@ -78,7 +78,6 @@ export function wasmThreadsProblem(
  * the pool before any thread starts (see `startModule`).
  */
 class DormantWorker extends EventEmitter {
-  onmessage?: (e: { data: unknown }) => void;
   postMessage(message: { cmd?: string }): void {
     if (message.cmd !== 'load') {
       throw new Error(`wasm threads: a pthread was started on a stand-in worker (${message.cmd}); report this bug`);
