@@ -109,6 +109,22 @@ describe('selectBackend (injected loaders, no GPU needed)', () => {
     await expect(selectBackend('webgpu', { paths })).rejects.toThrow(INSTALL_HINTS.webgpu);
   });
 
+  it('stops on a bad D2L_WASM_THREADS instead of skipping wasm for the cpu backend', async () => {
+    const { paths, tried } = fakePaths({ wasm: true, cpu: true });
+    const saved = process.env.D2L_WASM_THREADS;
+    process.env.D2L_WASM_THREADS = 'two';
+    try {
+      await expect(selectBackend('auto', { paths, tryWebgpu: false })).rejects.toThrow(
+        'D2L_WASM_THREADS must be a whole number ≥ 1 (got "two"); unset it to use every core',
+      );
+      await expect(selectBackend('cpu', { paths })).resolves.toMatchObject({ name: 'cpu' });
+    } finally {
+      if (saved === undefined) delete process.env.D2L_WASM_THREADS;
+      else process.env.D2L_WASM_THREADS = saved;
+    }
+    expect(tried).toEqual(['cpu']);
+  });
+
   it('rejects unknown backend names with the list of choices', async () => {
     await expect(selectBackend('cuda' as never)).rejects.toThrow(
       "unknown backend 'cuda': choose one of auto, tensorflow, webgpu, wasm, cpu",

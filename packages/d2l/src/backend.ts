@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { registerThreadedWasm, restoreStockWasm, wasmThreadsInUse, wasmThreadsWanted } from './wasm/threads.ts';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendName = Exclude<BackendChoice, 'auto'>;
@@ -282,19 +283,18 @@ export async function releaseBackend(): Promise<void> {
 async function loadWasm(): Promise<LoadedBackend> {
   await import('@tensorflow/tfjs-backend-wasm');
   // Every core for each XNNPACK call (the package's loader gives Node one thread); D2L_WASM_THREADS=1 opts out.
-  const threads = await import('./wasm/threads.ts');
-  const threaded = await threads.registerThreadedWasm(threads.wasmThreadsWanted());
+  const threaded = await registerThreadedWasm(wasmThreadsWanted());
   try {
     await activate('wasm');
   } catch (err) {
     if (!threaded) throw err;
     // The threaded build failed to start (a runtime without usable worker threads): one thread still trains.
-    threads.restoreStockWasm();
+    restoreStockWasm();
     await activate('wasm');
   }
   // Stock wasm cannot train a convnet (no Conv2DBackpropFilter): add XNNPACK-built gradients.
   (await import('./wasm/index.ts')).registerWasmTraining();
-  const n = await threads.wasmThreadsInUse();
+  const n = await wasmThreadsInUse();
   return { device: `cpu (wasm, XNNPACK, ${n} thread${n === 1 ? '' : 's'})`, gpu: false };
 }
 
@@ -344,6 +344,8 @@ export async function selectBackend(choice: BackendChoice, options: SelectOption
   if (!BACKEND_CHOICES.includes(choice)) {
     throw new Error(`unknown backend '${choice}': choose one of ${BACKEND_CHOICES.join(', ')}`);
   }
+  // A bad setting is the user's to fix, not a reason for auto to skip wasm for the 40× slower cpu.
+  if (choice === 'auto' || choice === 'wasm') wasmThreadsWanted();
   const paths = options.paths ?? BACKEND_PATHS;
   if (choice !== 'auto') {
     const { loaded, errors } = await tryPaths(paths.filter((p) => p.backend === choice));
