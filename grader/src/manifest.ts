@@ -11,6 +11,26 @@ export type CheckKind = z.infer<typeof CheckKind>;
 export const TargetFn = z.enum(['bottleneck', 'bottleneckResnet', 'preactResidual', 'preactResnet18']);
 export type TargetFn = z.infer<typeof TargetFn>;
 
+/** One line of a hand-graded task's rubric: ticked in the review page, its points added to the task's score. */
+export const RubricItem = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes'),
+  text: z.string().min(1),
+  /** Negative for a deduction; the task's hand score is kept within 0..points. */
+  points: z.number(),
+});
+export type RubricItem = z.infer<typeof RubricItem>;
+
+/**
+ * Late work: perDayPercent of the points earned is taken off per started day past `due` (after
+ * graceMinutes); a submission more than cutoffDays late scores 0.
+ */
+export const LatePolicy = z.strictObject({
+  perDayPercent: z.number().min(0).max(100),
+  cutoffDays: z.number().min(0).optional(),
+  graceMinutes: z.number().min(0).optional(),
+});
+export type LatePolicy = z.infer<typeof LatePolicy>;
+
 export const ManifestTask = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes'),
   exercise: z.number().int().min(1),
@@ -23,6 +43,8 @@ export const ManifestTask = z.strictObject({
     .regex(/^[\w.-]+\.ts$/, 'a file name such as bottleneck.ts')
     .optional(),
   description: z.string().min(1),
+  /** Manual tasks: what the grader ticks in `pnpm grade review`. */
+  rubric: z.array(RubricItem).min(1).optional(),
 });
 export type ManifestTask = z.infer<typeof ManifestTask>;
 
@@ -47,6 +69,9 @@ export const Manifest = z.strictObject({
   title: z.string().min(1),
   tasks: z.array(ManifestTask).min(1),
   checks: z.array(ManifestCheck),
+  /** The deadline, an ISO date-time with its offset (e.g. 2026-03-01T23:59:00+01:00). */
+  due: z.iso.datetime({ offset: true }).optional(),
+  latePolicy: LatePolicy.optional(),
 });
 export type Manifest = z.infer<typeof Manifest>;
 
@@ -87,6 +112,14 @@ function crossCheck(tasks: readonly ManifestTask[], checks: readonly ManifestChe
     taskIds.add(task.id);
     if (task.kind === 'auto' && !task.file)
       throw new ManifestError(`${file}: field 'tasks[${i}].file': an auto task needs the student file it grades`);
+    if (task.rubric && task.kind !== 'manual')
+      throw new ManifestError(`${file}: field 'tasks[${i}].rubric': only a task graded by hand has a rubric`);
+    const itemIds = new Set<string>();
+    for (const [j, item] of (task.rubric ?? []).entries()) {
+      if (itemIds.has(item.id))
+        throw new ManifestError(`${file}: field 'tasks[${i}].rubric[${j}].id': duplicate rubric item '${item.id}'`);
+      itemIds.add(item.id);
+    }
   }
   const checkIds = new Set<string>();
   for (const [i, check] of checks.entries()) {
@@ -121,6 +154,8 @@ function checkPoints(tasks: readonly ManifestTask[], checks: readonly ManifestCh
 /** Parse a manifest (already JSON-decoded); throws ManifestError with one line naming the bad field. */
 export function parseManifest(json: unknown, file = 'manifest.json'): Manifest {
   const manifest = parseWith(Manifest, json, file);
+  if (manifest.latePolicy && !manifest.due)
+    throw new ManifestError(`${file}: field 'latePolicy': a late policy needs the assignment's 'due' date-time`);
   crossCheck(manifest.tasks, manifest.checks, file);
   checkPoints(manifest.tasks, manifest.checks, file);
   return manifest;
