@@ -6,6 +6,7 @@ export default defineConfig({
       'packages/*/src/**/*.test.ts',
       'assignments/*/src/**/*.test.ts',
       'assignments/*/checks/**/*.test.ts',
+      'assignments/*/instructor/**/*.test.ts',
       'grader/src/**/*.test.ts',
       'scripts/**/*.test.ts',
     ],

@@ -58,7 +58,7 @@ export function residual(x: tf.SymbolicTensor, numChannels: number, options: Res
   let y = relu(bn(conv(x, numChannels, 3, strides)));
   y = bn(conv(y, numChannels, 3));
   const shortcut = use1x1conv ? conv(x, numChannels, 1, strides) : x;
-  return relu(tf.layers.add().apply([y, shortcut]) as T);
+  return relu(tf.layers.add().apply([shortcut, y]) as T);
   // END SOLUTION
 }
 
