@@ -1,9 +1,8 @@
 // The expectations the checks compare against, generated from the reference by
 // grader/scripts/make-expected.ts (public: assignments/resnet/checks/expected.json; hidden:
-// grader/hidden/expected.json). Grading never needs the reference solution itself.
+// assignments/resnet/instructor/expected.json). Grading never needs the reference solution itself.
 import { z } from 'zod';
-import { readJsonFile } from './manifest.ts';
-import { BlockOptionsSchema, NetOptionsSchema } from './sandbox/protocol.ts';
+import { CaseArg, readJsonFile } from './manifest.ts';
 
 const Shape = z.array(z.number().int());
 const Totals = z.strictObject({ trainable: z.number().int(), total: z.number().int() });
@@ -11,16 +10,11 @@ const Totals = z.strictObject({ trainable: z.number().int(), total: z.number().i
 const Rows = z.array(z.tuple([z.string(), z.number().int(), z.number().int()]));
 const Convention = z.strictObject({ name: z.string(), ...Totals.shape, rows: Rows });
 
-export const BlockCase = z.strictObject({
-  inputShape: Shape,
-  numChannels: z.number().int(),
-  options: BlockOptionsSchema,
-});
+/** A block call as the manifest gives it: target(tf.input({ shape: input }), ...args). */
+export const BlockCase = z.strictObject({ input: Shape, args: z.array(CaseArg) });
 export type BlockCase = z.infer<typeof BlockCase>;
-export const NetCase = z.strictObject({
-  depth: z.union([z.literal(50), z.literal(101), z.literal(152)]).optional(),
-  options: NetOptionsSchema,
-});
+/** A network call: target(...args). */
+export const NetCase = z.strictObject({ args: z.array(CaseArg) });
 export type NetCase = z.infer<typeof NetCase>;
 
 export const BlockShapes = z.strictObject({

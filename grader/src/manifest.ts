@@ -7,9 +7,38 @@ import { Visibility } from './report-schema.ts';
 export const CheckKind = z.enum(['builds', 'shapes', 'params', 'structure', 'identity', 'training']);
 export type CheckKind = z.infer<typeof CheckKind>;
 
-/** The student API's exported functions; every check exercises exactly one of them. */
-export const TargetFn = z.enum(['bottleneck', 'bottleneckResnet', 'preactResidual', 'preactResnet18']);
-export type TargetFn = z.infer<typeof TargetFn>;
+/** A JSON value a case passes to a student function (numbers, strings, flags, option objects). */
+export type CaseArg = number | string | boolean | null | CaseArg[] | { [key: string]: CaseArg };
+export const CaseArg: z.ZodType<CaseArg> = z.lazy(() =>
+  z.union([z.number(), z.string(), z.boolean(), z.null(), z.array(CaseArg), z.record(z.string(), CaseArg)]),
+);
+const Shape = z.array(z.number().int().min(1)).min(1).max(4);
+
+/**
+ * How the grader calls a student function: a block takes a symbolic input first, `f(x, ...args)`, and
+ * returns a symbolic tensor; a network builder is `f(...args)` and returns a tf.LayersModel.
+ */
+export const FunctionKind = z.enum(['block', 'network']);
+export type FunctionKind = z.infer<typeof FunctionKind>;
+export const ManifestFunction = z.strictObject({
+  file: z.string().regex(/^[\w.-]+\.ts$/, 'a file name such as model.ts'),
+  kind: FunctionKind,
+});
+export type ManifestFunction = z.infer<typeof ManifestFunction>;
+
+/** One call of the target: a block gets `tf.input({ shape: input })` before `args`; a network only `args`. */
+export const ManifestCase = z.strictObject({ input: Shape.optional(), args: z.array(CaseArg).max(8) });
+export type ManifestCase = z.infer<typeof ManifestCase>;
+
+/** One step of the training check's small network: a built-in tf.layers factory, or a call of the target block. */
+export const NetStep = z.union([
+  z.strictObject({
+    layer: z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'a tf.layers factory name such as conv2d'),
+    config: z.record(z.string(), CaseArg).optional(),
+  }),
+  z.strictObject({ call: z.array(CaseArg).max(8) }),
+]);
+export type NetStep = z.infer<typeof NetStep>;
 
 /** One line of a hand-graded task's rubric: ticked in the review page, its points added to the task's score. */
 export const RubricItem = z.strictObject({
@@ -56,10 +85,16 @@ export const ManifestCheck = z.strictObject({
   points: z.number().min(0),
   visibility: Visibility,
   kind: CheckKind,
-  /** Which exported function the check exercises. */
-  target: TargetFn,
+  /** Which exported function the check exercises: a key of the manifest's `functions`. */
+  target: z.string().regex(/^[A-Za-z_$][\w$]*$/, 'an exported function name'),
   /** Shown to the student when the check does not pass: what to look at next. */
   feedback: z.string().min(1),
+  /** The calls the check makes (every kind but training). */
+  cases: z.array(ManifestCase).max(64).optional(),
+  /** identity checks: what the block computes once its branch's last layer is zeroed. */
+  expect: z.enum(['relu', 'identity']).optional(),
+  /** training checks: the small network built around the target block. */
+  net: z.array(NetStep).min(1).max(64).optional(),
 });
 export type ManifestCheck = z.infer<typeof ManifestCheck>;
 
@@ -67,6 +102,17 @@ export const Manifest = z.strictObject({
   $schema: z.string().optional(),
   assignment: z.string().min(1),
   title: z.string().min(1),
+  /** The student workspace (stubs), relative to the assignment folder. */
+  workspace: z.string().default('src'),
+  /** The reference solution folder, relative to the assignment folder (instructor-only). */
+  reference: z.string().default('instructor/solution'),
+  /** The written answers' file in a submission, when the assignment has tasks graded by hand. */
+  answers: z
+    .string()
+    .regex(/^[\w.-]+\.md$/, 'a file name such as answers.md')
+    .optional(),
+  /** Every student function the grader calls, with its file and how it is called. */
+  functions: z.record(z.string().regex(/^[A-Za-z_$][\w$]*$/, 'an exported function name'), ManifestFunction),
   tasks: z.array(ManifestTask).min(1),
   checks: z.array(ManifestCheck),
   /** The deadline, an ISO date-time with its offset (e.g. 2026-03-01T23:59:00+01:00). */
@@ -75,7 +121,7 @@ export const Manifest = z.strictObject({
 });
 export type Manifest = z.infer<typeof Manifest>;
 
-/** Hidden checks live apart from the public manifest (grader/hidden/), so a student release leaves them out. */
+/** Hidden checks live apart from the public manifest (assignments/<name>/instructor/), so a student release leaves them out. */
 export const ManifestFragment = z.strictObject({
   checks: z.array(ManifestCheck.extend({ visibility: z.enum(['hidden', 'after_due_date', 'after_published']) })),
 });
@@ -104,7 +150,54 @@ function parseWith<T>(schema: z.ZodType<T>, json: unknown, file: string): T {
   return parsed.data;
 }
 
-function crossCheck(tasks: readonly ManifestTask[], checks: readonly ManifestCheck[], file: string): void {
+/** What a check of each kind needs from the manifest, and which function kinds it can exercise. */
+const NEEDS: Record<CheckKind, { targets: readonly FunctionKind[]; cases: boolean }> = {
+  builds: { targets: ['block', 'network'], cases: true },
+  shapes: { targets: ['block', 'network'], cases: true },
+  params: { targets: ['block', 'network'], cases: true },
+  structure: { targets: ['block'], cases: true },
+  identity: { targets: ['block'], cases: true },
+  training: { targets: ['block'], cases: false },
+};
+
+function checkCalls(
+  check: ManifestCheck,
+  at: string,
+  task: ManifestTask,
+  functions: Readonly<Record<string, ManifestFunction>>,
+  file: string,
+): void {
+  const fail = (field: string, why: string) => {
+    throw new ManifestError(`${file}: field '${at}${field}': ${why}`);
+  };
+  const fn = functions[check.target];
+  if (!fn) fail('.target', `no function '${check.target}' in 'functions' (known: ${Object.keys(functions).join(', ')})`);
+  const f = fn as ManifestFunction;
+  if (task.file && f.file !== task.file)
+    fail('.target', `'${check.target}' lives in ${f.file}, but task '${task.id}' grades ${task.file}`);
+  const needs = NEEDS[check.kind];
+  if (!needs.targets.includes(f.kind))
+    fail('.target', `a ${check.kind} check needs a ${needs.targets.join(' or ')} function; '${check.target}' is a ${f.kind}`);
+  if (needs.cases && !check.cases?.length) fail('.cases', `a ${check.kind} check needs at least one case`);
+  if (!needs.cases && check.cases) fail('.cases', `a ${check.kind} check takes no cases`);
+  for (const [j, k] of (check.cases ?? []).entries()) {
+    if (f.kind === 'block' && !k.input) fail(`.cases[${j}].input`, 'a block case needs the input shape (without batch)');
+    if (f.kind === 'network' && k.input) fail(`.cases[${j}].input`, 'a network case takes only args');
+  }
+  if (check.kind === 'identity' && (!check.expect || check.cases?.length !== 1))
+    fail('.expect', "an identity check needs one case and 'expect' (relu or identity)");
+  if (check.kind !== 'identity' && check.expect) fail('.expect', 'only identity checks take expect');
+  if (check.kind === 'training' && !check.net?.some((s) => 'call' in s))
+    fail('.net', 'a training check needs a net that calls the target at least once');
+  if (check.kind !== 'training' && check.net) fail('.net', 'only training checks take a net');
+}
+
+function crossCheck(
+  tasks: readonly ManifestTask[],
+  checks: readonly ManifestCheck[],
+  functions: Readonly<Record<string, ManifestFunction>>,
+  file: string,
+): void {
   const taskIds = new Set<string>();
   for (const [i, task] of tasks.entries()) {
     if (taskIds.has(task.id))
@@ -135,6 +228,7 @@ function crossCheck(tasks: readonly ManifestTask[], checks: readonly ManifestChe
       throw new ManifestError(
         `${file}: field 'checks[${i}].task': task '${check.task}' is graded by hand and has no checks`,
       );
+    checkCalls(check, `checks[${i}]`, task, functions, file);
   }
 }
 
@@ -156,14 +250,14 @@ export function parseManifest(json: unknown, file = 'manifest.json'): Manifest {
   const manifest = parseWith(Manifest, json, file);
   if (manifest.latePolicy && !manifest.due)
     throw new ManifestError(`${file}: field 'latePolicy': a late policy needs the assignment's 'due' date-time`);
-  crossCheck(manifest.tasks, manifest.checks, file);
+  crossCheck(manifest.tasks, manifest.checks, manifest.functions, file);
   checkPoints(manifest.tasks, manifest.checks, file);
   return manifest;
 }
 
 export function parseManifestFragment(json: unknown, file: string, base: Manifest): ManifestFragment {
   const fragment = parseWith(ManifestFragment, json, file);
-  crossCheck(base.tasks, [...base.checks, ...fragment.checks], file);
+  crossCheck(base.tasks, [...base.checks, ...fragment.checks], base.functions, file);
   return fragment;
 }
 
@@ -184,4 +278,13 @@ export function readJsonFile(file: string): unknown {
 
 export function loadManifest(file: string): Manifest {
   return parseManifest(readJsonFile(file), file);
+}
+
+/** Every file a submission of this assignment hands in: the functions' files, then the written answers. */
+export function studentFiles(manifest: Pick<Manifest, 'functions' | 'tasks' | 'answers'>): string[] {
+  const files = [
+    ...Object.values(manifest.functions).map((f) => f.file),
+    ...manifest.tasks.flatMap((t) => (t.file ? [t.file] : [])),
+  ];
+  return [...new Set(files), ...(manifest.answers ? [manifest.answers] : [])];
 }

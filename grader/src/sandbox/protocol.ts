@@ -2,31 +2,16 @@
 // its replies are parsed here with zod, and only a topology (model.toJSON) can come out of it.
 import { z } from 'zod';
 
-export const BlockOptionsSchema = z.strictObject({
-  strides: z.number().int().optional(),
-  use1x1conv: z.boolean().optional(),
-});
-export type BlockOptions = z.infer<typeof BlockOptionsSchema>;
+import type { CaseArg, NetStep } from '../manifest.ts';
 
-export const NetOptionsSchema = z.strictObject({
-  inputShape: z.tuple([z.number().int(), z.number().int(), z.number().int()]).optional(),
-  numClasses: z.number().int().optional(),
-});
-export type NetOptions = z.infer<typeof NetOptionsSchema>;
-
-/** One model the child builds: a block wrapped in tf.model, a whole network, or the small training net. */
+/**
+ * One model the child builds, as the manifest describes it: a block called on `tf.input({ shape: input })`
+ * and wrapped in tf.model, a network builder's model, or the small training net around a block.
+ */
 export type BuildItem =
-  | {
-      key: string;
-      kind: 'block';
-      fn: 'bottleneck' | 'preactResidual';
-      inputShape: number[];
-      numChannels: number;
-      options: BlockOptions;
-    }
-  | { key: string; kind: 'net'; fn: 'bottleneckResnet'; depth: 50 | 101 | 152; options: NetOptions }
-  | { key: string; kind: 'net'; fn: 'preactResnet18'; options: NetOptions }
-  | { key: string; kind: 'trainnet'; fn: 'bottleneck' | 'preactResidual'; inputShape: number[] };
+  | { key: string; kind: 'block'; fn: string; input: number[]; args: CaseArg[] }
+  | { key: string; kind: 'network'; fn: string; args: CaseArg[] }
+  | { key: string; kind: 'trainnet'; fn: string; input: number[]; net: NetStep[] };
 
 /** Largest reply accepted from the child, in characters of JSON (a ResNet-152 topology is well under 1 MB). */
 export const MAX_REPLY_CHARS = 20 * 1024 * 1024;

@@ -30,7 +30,7 @@ function fnOf(student: Student, name: string): ((...args: unknown[]) => unknown)
   return typeof value === 'function' ? (value as (...args: unknown[]) => unknown) : undefined;
 }
 
-type BlockFn = (x: tf.SymbolicTensor, numChannels: number, options?: object) => unknown;
+type StudentFn = (...args: unknown[]) => unknown;
 
 function asSymbolic(value: unknown, fn: string): tf.SymbolicTensor {
   if (!(value instanceof tf.SymbolicTensor))
@@ -48,38 +48,33 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? `an object (${value.constructor?.name ?? 'Object'})` : `a ${typeof value}`;
 }
 
-/** The small network the training check trains: a stem, two student blocks, a head (28 px input). */
-function trainNet(block: BlockFn, fn: string, inputShape: number[]): tf.LayersModel {
-  const input = tf.input({ shape: inputShape });
-  let x = tf.layers
-    .conv2d({ filters: 16, kernelSize: 3, strides: 2, padding: 'same' })
-    .apply(input) as tf.SymbolicTensor;
-  x = tf.layers.batchNormalization().apply(x) as tf.SymbolicTensor;
-  x = tf.layers.activation({ activation: 'relu' }).apply(x) as tf.SymbolicTensor;
-  if (fn === 'bottleneck') {
-    x = asSymbolic(block(x, 4), fn);
-    x = asSymbolic(block(x, 8, { strides: 2, use1x1conv: true }), fn);
-  } else {
-    x = asSymbolic(block(x, 16), fn);
-    x = asSymbolic(block(x, 32, { strides: 2, use1x1conv: true }), fn);
-    x = tf.layers.batchNormalization().apply(x) as tf.SymbolicTensor;
-    x = tf.layers.activation({ activation: 'relu' }).apply(x) as tf.SymbolicTensor;
+type LayerFactory = (config?: object) => { apply(x: tf.SymbolicTensor): unknown };
+
+/** The training check's small network, step by step as the manifest lists it, around the student's block. */
+function trainNet(block: StudentFn, item: Extract<BuildItem, { kind: 'trainnet' }>): tf.LayersModel {
+  const input = tf.input({ shape: item.input });
+  let x: tf.SymbolicTensor = input;
+  for (const step of item.net) {
+    if ('call' in step) x = asSymbolic(block(x, ...step.call), item.fn);
+    else {
+      const factory = (tf.layers as unknown as Record<string, LayerFactory | undefined>)[step.layer];
+      if (typeof factory !== 'function') throw new Error(`the manifest's training net names no layer '${step.layer}'`);
+      x = factory(step.config ?? {}).apply(x) as tf.SymbolicTensor;
+    }
   }
-  x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
-  const output = tf.layers.dense({ units: 10 }).apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: output });
+  return tf.model({ inputs: input, outputs: x });
 }
 
 function build(student: Student, item: BuildItem): tf.LayersModel {
   const f = fnOf(student, item.fn);
   if (!f) throw Object.assign(new Error(`${item.fn} is not exported`), { missingExport: true });
   if (item.kind === 'block') {
-    const input = tf.input({ shape: item.inputShape });
-    const output = asSymbolic(f(input, item.numChannels, item.options), item.fn);
+    const input = tf.input({ shape: item.input });
+    const output = asSymbolic(f(input, ...item.args), item.fn);
     return tf.model({ inputs: input, outputs: output });
   }
-  if (item.kind === 'trainnet') return trainNet(f as BlockFn, item.fn, item.inputShape);
-  const model = item.fn === 'bottleneckResnet' ? f(item.depth, item.options) : f(item.options);
+  if (item.kind === 'trainnet') return trainNet(f, item);
+  const model = f(...item.args);
   if (!(model instanceof tf.LayersModel))
     throw new NotAModel(`${item.fn} returned ${describe(model)}, not a tf.LayersModel`);
   return model;

@@ -4,10 +4,10 @@
 import { summary } from '@course/d2l/summary';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildArch } from './archs.ts';
-import type { T } from './layers.ts';
-import { preactResidual as familyPreact } from './preact-resnet.ts';
-import { bottleneck as familyBottleneck } from './resnet.ts';
+import { buildArch } from '@course/resnet/archs';
+import type { T } from '@course/resnet/layers';
+import { preactResidual as familyPreact } from '@course/resnet/preact-resnet';
+import { bottleneck as familyBottleneck } from '@course/resnet/resnet';
 import * as solutionBottleneck from './solution/bottleneck.ts';
 import * as solutionPreact from './solution/preact.ts';
 
