@@ -1,0 +1,434 @@
+// The canonical form of a rebuilt functional graph: every published way of writing the same network
+// becomes one graph, and what told the ways apart is kept as the conventions the report names.
+//   - ZeroPadding2D before a 'valid' conv or max-pool, padding exactly what 'same' gives (TF's split, or
+//     ⌊k/2⌋ on every side as PyTorch, MXNet and Keras' ResNet write it), is that layer with 'same'.
+//   - ReLU as tf.layers.reLU(), activation('relu') or a conv/dense layer's own activation: 'relu' is one
+//     ReLU node right after that layer (so a fused ReLU in the wrong place is seen in the wrong place).
+//   - BN epsilon and momentum are not part of a node; a convolution's bias is not counted (on or off is
+//     a convention); a BN right after a 1×1 projection shortcut is left out (torchvision, Keras, the paper).
+//   - A bottleneck's stride on its first 1×1 is moved to its 3×3 (torchvision's place).
+//   - A projection reading the pre-activated x (BN → ReLU shared before the fork) reads x after that BN → ReLU.
+// Every check reads this form (structure, params, shapes, identity), and the expected data is this form
+// of the reference, so no check keeps a list of alternatives.
+import type * as tf from '@tensorflow/tfjs';
+
+type Layer = tf.layers.Layer;
+
+export interface CanonNode {
+  id: number;
+  /** Display-ready kind: Conv3x3/2, BN, ReLU, Add, MaxPool3x3/2, GlobalAvgPool, Dense, ... */
+  kind: string;
+  /** The layer this node stands for (a fused activation names its conv or dense layer). */
+  layer: string;
+  inputs: number[];
+  consumers: number[];
+  /** Output shape without the batch dimension. */
+  shape: number[];
+  /** Canonical parameter counts: a convolution's bias left out. */
+  trainable: number;
+  total: number;
+  /** A BN on a projection shortcut: a convention, so no node of the canonical graph (and no row). */
+  dropped?: boolean;
+}
+
+export interface Conventions {
+  convBias: { on: number; off: number };
+  /** Layers whose padding matters (kernel > 1): an explicit ZeroPadding2D, or padding 'same'. */
+  padding: { explicit: number; same: number };
+  relu: { layer: number; activation: number; fused: number };
+  projectionBn: { with: number; without: number };
+  strideOn: { first1x1: number; '3x3': number };
+  shortcutInput: { x: number; preactivated: number };
+}
+
+export interface BlockParts {
+  branch: number[];
+  shortcut: number[];
+  after: number[];
+  /** The addition's node. */
+  add: number;
+}
+
+export interface Segments {
+  stem: number[];
+  blocks: BlockParts[];
+  head: number[];
+}
+
+export interface CanonicalGraph {
+  nodes: CanonNode[];
+  input: number;
+  output: number;
+  conventions: Conventions;
+  /** Stem, residual blocks in order, head; or why the graph is not a chain of residual blocks. */
+  segments: Segments | { error: string };
+}
+
+const sum = (shape: readonly (number | null)[]) => shape.reduce<number>((a, b) => a * (b ?? 1), 1);
+const size = (ws: readonly tf.LayerVariable[]) => ws.reduce((s, w) => s + sum(w.shape), 0);
+const pair = (v: unknown): [number, number] =>
+  Array.isArray(v) ? [Number(v[0]), Number(v[1] ?? v[0])] : [Number(v ?? 1), Number(v ?? 1)];
+const shapeOf = (layer: Layer): number[] => (layer.outputShape as (number | null)[]).slice(1).map((d) => d ?? -1);
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+function windowKind(name: string, kernel: [number, number], strides: [number, number], dilation = [1, 1]): string {
+  const s = strides[0] === strides[1] ? (strides[0] > 1 ? `/${strides[0]}` : '') : `/${strides.join('x')}`;
+  const d = dilation[0] > 1 || dilation[1] > 1 ? ` dilated ${dilation.join('x')}` : '';
+  return `${name}${kernel[0]}x${kernel[1]}${s}${d}`;
+}
+
+/**
+ * Whether zero-padding `pad` ([[top, bottom], [left, right]]) before a 'valid' window of `kernel`/`strides`
+ * on an `input` of [h, w] is what 'same' means: TF's own split, or ⌊k/2⌋ on each side when that gives the
+ * same output size (PyTorch's and MXNet's padding=k//2, Keras ResNet's ZeroPadding2D).
+ */
+export function paddingIsSame(
+  pad: [[number, number], [number, number]],
+  kernel: [number, number],
+  strides: [number, number],
+  input: [number, number],
+): boolean {
+  return [0, 1].every((d) => {
+    const [k, s, n] = [kernel[d] as number, strides[d] as number, input[d] as number];
+    const [before, after] = pad[d] as [number, number];
+    const out = Math.ceil(n / s);
+    const total = Math.max((out - 1) * s + k - n, 0);
+    if (before === Math.floor(total / 2) && after === total - Math.floor(total / 2)) return true;
+    const half = Math.floor(k / 2);
+    return before === half && after === half && Math.floor((n + 2 * half - k) / s) + 1 === out;
+  });
+}
+
+const WINDOWED: Record<string, string> = { Conv2D: 'Conv', MaxPooling2D: 'MaxPool', DepthwiseConv2D: 'DepthwiseConv' };
+const SIMPLE: Record<string, string> = {
+  BatchNormalization: 'BN',
+  GlobalAveragePooling2D: 'GlobalAvgPool',
+  GlobalMaxPooling2D: 'GlobalMaxPool',
+};
+
+function emptyConventions(): Conventions {
+  return {
+    convBias: { on: 0, off: 0 },
+    padding: { explicit: 0, same: 0 },
+    relu: { layer: 0, activation: 0, fused: 0 },
+    projectionBn: { with: 0, without: 0 },
+    strideOn: { first1x1: 0, '3x3': 0 },
+    shortcutInput: { x: 0, preactivated: 0 },
+  };
+}
+
+/** The canonical graph of a rebuilt model (plain data: it outlives the model's weights). */
+export function canonicalize(model: tf.LayersModel): CanonicalGraph {
+  const conventions = emptyConventions();
+  const nodes: CanonNode[] = [];
+  const out = new Map<string, number>();
+  /** Explicit padding folded into the layer that consumes it. */
+  const foldedPad = new Map<string, [[number, number], [number, number]]>();
+  const inboundOf = (l: Layer) => (l.inboundNodes[0]?.inboundLayers ?? []) as Layer[];
+  const consumersOf = (l: Layer) => l.outboundNodes.map((n) => n.outboundLayer as Layer);
+  const add = (layer: Layer, kind: string, inputs: number[], params = { trainable: 0, total: 0 }) => {
+    const node: CanonNode = { id: nodes.length, kind, layer: layer.name, inputs, consumers: [], shape: shapeOf(layer), ...params };
+    nodes.push(node);
+    for (const i of inputs) nodes[i]?.consumers.push(node.id);
+    return node.id;
+  };
+  const activation = (layer: Layer, name: unknown, input: number): number => {
+    if (name === undefined || name === null || name === 'linear') return input;
+    if (name === 'relu') conventions.relu.fused++;
+    return add(layer, name === 'relu' ? 'ReLU' : capital(String(name)), [input]);
+  };
+
+  for (const layer of model.layers) {
+    const c = layer.getConfig() as Record<string, unknown>;
+    const cls = layer.getClassName();
+    const inbound = inboundOf(layer);
+    const inputs = inbound.map((l) => out.get(l.name)).filter((i): i is number => i !== undefined);
+    const real = { trainable: size(layer.trainableWeights), total: size(layer.weights) };
+    let id: number;
+    if (cls === 'InputLayer') id = add(layer, 'Input', []);
+    else if (cls === 'ZeroPadding2D') {
+      const next = consumersOf(layer);
+      const target = next.length === 1 ? next[0] : undefined;
+      const tc = target?.getConfig() as Record<string, unknown> | undefined;
+      const pad = c.padding as [[number, number], [number, number]];
+      const before = inbound[0] ? shapeOf(inbound[0]) : [];
+      const foldable =
+        target &&
+        tc &&
+        (target.getClassName() === 'Conv2D' || target.getClassName() === 'MaxPooling2D') &&
+        tc.padding === 'valid' &&
+        pair(tc.dilationRate ?? 1).every((d) => d === 1) &&
+        paddingIsSame(
+          pad,
+          pair(tc.kernelSize ?? tc.poolSize),
+          pair(tc.strides ?? tc.poolSize),
+          [before[0] ?? 0, before[1] ?? 0],
+        );
+      if (foldable && target && inputs[0] !== undefined) {
+        foldedPad.set(target.name, pad);
+        out.set(layer.name, inputs[0]);
+        continue;
+      }
+      id = add(layer, `ZeroPad(${pad.map((p) => p.join(',')).join(';')})`, inputs);
+    } else if (WINDOWED[cls]) {
+      const kernel = pair(c.kernelSize ?? c.poolSize);
+      const strides = pair(c.strides ?? c.poolSize);
+      if (kernel[0] > 1 || kernel[1] > 1) {
+        if (foldedPad.has(layer.name)) conventions.padding.explicit++;
+        else if (c.padding === 'same') conventions.padding.same++;
+      }
+      const kind = windowKind(WINDOWED[cls] as string, kernel, strides, pair(c.dilationRate ?? 1));
+      let params = real;
+      if (cls === 'Conv2D') {
+        // The bias is a convention (the chapter keeps it, torchvision drops it before BN): not counted.
+        const bias = layer.weights.filter((w) => /bias$/.test(w.originalName ?? w.name));
+        const b = size(bias);
+        if (c.useBias) conventions.convBias.on++;
+        else conventions.convBias.off++;
+        params = { trainable: real.trainable - b, total: real.total - b };
+      }
+      id = activation(layer, c.activation, add(layer, kind, inputs, params));
+    } else if (cls === 'Dense') id = activation(layer, c.activation, add(layer, 'Dense', inputs, real));
+    else if (cls === 'ReLU') {
+      conventions.relu.layer++;
+      id = add(layer, c.maxValue === null || c.maxValue === undefined ? 'ReLU' : `ReLU(max ${c.maxValue})`, inputs);
+    } else if (cls === 'Activation') {
+      if (c.activation === 'relu') conventions.relu.activation++;
+      const input = inputs[0];
+      if (c.activation === 'linear' && input !== undefined) {
+        out.set(layer.name, input);
+        continue;
+      }
+      id = add(layer, c.activation === 'relu' ? 'ReLU' : capital(String(c.activation)), inputs);
+    } else if (cls === 'AveragePooling2D')
+      id = add(layer, windowKind('AvgPool', pair(c.poolSize), pair(c.strides ?? c.poolSize)), inputs);
+    else id = add(layer, SIMPLE[cls] ?? cls, inputs, real);
+    out.set(layer.name, id);
+  }
+  const input = out.get(model.inputLayers[0]?.name ?? '') ?? 0;
+  const output = out.get(model.outputLayers[0]?.name ?? '') ?? nodes.length - 1;
+  const graph: CanonicalGraph = { nodes, input, output, conventions, segments: { stem: [], blocks: [], head: [] } };
+  graph.segments = segment(graph);
+  return graph;
+}
+
+/** From `id` back through single-input nodes: [id, its input, ...], ending at a node with 0 or 2+ inputs. */
+function ancestors(nodes: readonly CanonNode[], id: number): number[] {
+  const chain = [id];
+  let cur = nodes[id];
+  while (cur && cur.inputs.length === 1) {
+    const prev = cur.inputs[0] as number;
+    chain.push(prev);
+    cur = nodes[prev];
+  }
+  return chain;
+}
+
+/** The nodes strictly after `from` up to and including `to`, or undefined when `to` does not lead back to `from`. */
+function between(nodes: readonly CanonNode[], from: number, to: number): number[] | undefined {
+  const chain = ancestors(nodes, to);
+  const at = chain.indexOf(from);
+  return at < 0 ? undefined : chain.slice(0, at).reverse();
+}
+
+const isConv = (n: CanonNode | undefined) => Boolean(n && /^Conv\d/.test(n.kind));
+const kernelOf = (n: CanonNode) => /^Conv(\d+x\d+)/.exec(n.kind)?.[1];
+const strideOf = (n: CanonNode) => /\/(\d+)/.exec(n.kind)?.[1];
+/** Right after an addition: what is applied to the block's sum (ReLU, other activations), not the next layer. */
+const isActivation = (n: CanonNode | undefined, nodes: readonly CanonNode[]) =>
+  Boolean(
+    n &&
+      n.total === 0 &&
+      n.inputs.length === 1 &&
+      n.shape.join() === nodes[n.inputs[0] as number]?.shape.join() &&
+      !/^(Add|Input|ZeroPad|Dropout)/.test(n.kind),
+  );
+
+/**
+ * Split the graph at its additions: the stem (input to the first block's fork), each block's branch,
+ * shortcut and what follows its addition, and the head (after the last block to the output). The two
+ * conventions that live across a block (a BN on the projection; a projection reading the pre-activated x)
+ * and the stride position are read and made canonical here.
+ */
+function segment(g: CanonicalGraph): Segments | { error: string } {
+  const { nodes, conventions } = g;
+  const adds = nodes.filter((n) => n.kind === 'Add');
+  const blocks: BlockParts[] = [];
+  let stem: number[] = [];
+  let prevEnd = g.input;
+  for (const [k, addNode] of adds.entries()) {
+    if (addNode.inputs.length !== 2)
+      return { error: `the addition has ${addNode.inputs.length} inputs; add exactly the branch and the shortcut` };
+    const [a, b] = addNode.inputs.map((i) => ancestors(nodes, i)) as [number[], number[]];
+    const fork = a.find((i) => b.includes(i));
+    if (fork === undefined)
+      return { error: 'the branch and the shortcut of a block do not start from the same tensor' };
+    const pathA = a.slice(0, a.indexOf(fork)).reverse();
+    const pathB = b.slice(0, b.indexOf(fork)).reverse();
+    let [branch, shortcut] = pathA.length >= pathB.length ? [pathA, pathB] : [pathB, pathA];
+    // What lies between the previous block's addition (or the input) and this block's fork.
+    const link = between(nodes, prevEnd, fork);
+    if (link === undefined)
+      return {
+        error: k === 0 ? 'the first block does not read the network input' : `block ${k + 1} does not read the output of block ${k}`,
+      };
+    let lead = link;
+    if (k > 0) {
+      const prev = blocks[k - 1] as BlockParts;
+      let n = 0;
+      while (n < link.length && isActivation(nodes[link[n] as number], nodes)) n++;
+      prev.after = link.slice(0, n);
+      lead = link.slice(n);
+    }
+    const projection = isConv(nodes[shortcut[0] as number]);
+    const kinds = (ids: number[]) => ids.map((i) => nodes[i]?.kind);
+    // BN → ReLU shared before the fork, feeding a projection: the pre-activation block of the identity-mappings paper.
+    const tail = kinds(lead.slice(-2));
+    let shared = lead;
+    if (projection && tail[0] === 'BN' && tail[1] === 'ReLU') {
+      conventions.shortcutInput.preactivated++;
+      branch = [...lead.slice(-2), ...branch];
+      shared = lead.slice(0, -2);
+    } else if (projection && lead.length === 0) conventions.shortcutInput.x++;
+    if (k === 0) {
+      stem = shared;
+      shared = [];
+    }
+    branch = [...shared, ...branch];
+    shortcut = [...shared, ...shortcut];
+    const sk = kinds(shortcut);
+    if (sk.length === 2 && isConv(nodes[shortcut[0] as number]) && kernelOf(nodes[shortcut[0] as number] as CanonNode) === '1x1') {
+      if (sk[1] === 'BN') {
+        conventions.projectionBn.with++;
+        (nodes[shortcut[1] as number] as CanonNode).dropped = true;
+        shortcut = shortcut.slice(0, 1);
+      }
+    } else if (sk.length === 1 && projection) conventions.projectionBn.without++;
+    moveStride(branch.map((i) => nodes[i] as CanonNode), conventions);
+    blocks.push({ branch, shortcut, after: [], add: addNode.id });
+    prevEnd = addNode.id;
+  }
+  if (blocks.length === 0) return { stem: [], blocks, head: [] };
+  const rest = between(nodes, prevEnd, g.output);
+  if (rest === undefined) return { error: 'the output does not follow the last block' };
+  let n = 0;
+  while (n < rest.length && isActivation(nodes[rest[n] as number], nodes)) n++;
+  (blocks.at(-1) as BlockParts).after = rest.slice(0, n);
+  return { stem, blocks, head: rest.slice(n) };
+}
+
+/** Bottleneck: Conv1x1/s → ... → Conv3x3 becomes Conv1x1 → ... → Conv3x3/s (the paper's place → torchvision's). */
+function moveStride(branch: CanonNode[], conventions: Conventions): void {
+  const convs = branch.filter(isConv);
+  const [first, second] = convs;
+  if (!first || !second || kernelOf(first) !== '1x1' || kernelOf(second) !== '3x3') return;
+  const s1 = strideOf(first);
+  const s3 = strideOf(second);
+  if (s1 && !s3) {
+    conventions.strideOn.first1x1++;
+    first.kind = first.kind.replace(`/${s1}`, '');
+    second.kind = `${second.kind.replace(/^(Conv3x3)/, `$1/${s1}`)}`;
+  } else if (s3 && !s1) conventions.strideOn['3x3']++;
+}
+
+export const kindsOf = (g: CanonicalGraph, ids: readonly number[]) => ids.map((i) => g.nodes[i]?.kind ?? '?');
+
+export interface ParamRow {
+  name: string;
+  kind: string;
+  trainable: number;
+  total: number;
+}
+
+/**
+ * Canonical parameter rows, nodes with weights (a projection's BN left out) in the block order: stem, then
+ * each block's branch, shortcut and what follows its addition, then the head, so that the order in which
+ * a student happened to create layers does not move the first difference.
+ */
+export function canonicalRows(g: CanonicalGraph): ParamRow[] {
+  const s = g.segments;
+  const ordered = 'error' in s ? [] : [...s.stem, ...s.blocks.flatMap((b) => [...b.branch, ...b.shortcut, ...b.after]), ...s.head];
+  const ids = [...new Set([...ordered, ...g.nodes.map((n) => n.id)])];
+  return ids
+    .map((i) => g.nodes[i] as CanonNode)
+    .filter((n) => n.total > 0 && !n.dropped)
+    .map((n) => ({ name: n.layer, kind: n.kind, trainable: n.trainable, total: n.total }));
+}
+
+export function paramTotals(rows: readonly { trainable: number; total: number }[]): { trainable: number; total: number } {
+  return rows.reduce((s, r) => ({ trainable: s.trainable + r.trainable, total: s.total + r.total }), {
+    trainable: 0,
+    total: 0,
+  });
+}
+
+/** The model's own counts (as countParams gives them, trainable and total). */
+export function modelCounts(model: tf.LayersModel): { trainable: number; total: number } {
+  return paramTotals(model.layers.map((l) => ({ trainable: size(l.trainableWeights), total: size(l.weights) })));
+}
+
+/** The conventions in words, with the published source they match when one does. */
+export function describeConventions(c: Conventions): string {
+  const parts: string[] = [];
+  const mixed = (n: number, of: number, what: string) => `${what} in ${n} of ${of}`;
+  const stride = c.strideOn.first1x1 + c.strideOn['3x3'];
+  if (stride)
+    parts.push(
+      c.strideOn['3x3'] === 0
+        ? 'stride on the first 1×1'
+        : c.strideOn.first1x1 === 0
+          ? 'stride on the 3×3'
+          : mixed(c.strideOn.first1x1, stride, 'stride on the first 1×1'),
+    );
+  const convs = c.convBias.on + c.convBias.off;
+  if (convs)
+    parts.push(
+      c.convBias.off === 0
+        ? 'conv bias on'
+        : c.convBias.on === 0
+          ? 'conv bias off'
+          : `conv bias on ${c.convBias.on} of ${convs} convolutions`,
+    );
+  const proj = c.projectionBn.with + c.projectionBn.without;
+  if (proj)
+    parts.push(
+      c.projectionBn.without === 0
+        ? 'BN on the projection'
+        : c.projectionBn.with === 0
+          ? 'no BN on the projection'
+          : mixed(c.projectionBn.with, proj, 'BN on the projection'),
+    );
+  const reads = c.shortcutInput.x + c.shortcutInput.preactivated;
+  if (reads && c.shortcutInput.preactivated)
+    parts.push(
+      c.shortcutInput.x === 0
+        ? 'projection reads the pre-activated x'
+        : mixed(c.shortcutInput.preactivated, reads, 'projection reads the pre-activated x'),
+    );
+  if (c.padding.explicit)
+    parts.push(
+      c.padding.same === 0
+        ? 'explicit zero-padding'
+        : `explicit zero-padding on ${c.padding.explicit} of ${c.padding.explicit + c.padding.same} layers`,
+    );
+  const forms = [
+    c.relu.layer && 'tf.layers.reLU()',
+    c.relu.activation && "activation('relu')",
+    c.relu.fused && "the layer's own activation: 'relu'",
+  ].filter(Boolean);
+  if (forms.length && !(forms.length === 1 && c.relu.layer)) parts.push(`ReLU as ${forms.join(' and ')}`);
+  const source = publishedSource(c);
+  return source ? `${source}: ${parts.join(', ')}` : parts.join(', ');
+}
+
+/** The published code a set of conventions matches (the block-level conventions decide). */
+function publishedSource(c: Conventions): string | undefined {
+  const only = (x: { [k: string]: number }, key: string) =>
+    (x[key] ?? 0) > 0 && Object.entries(x).every(([k, v]) => k === key || v === 0);
+  if (only(c.shortcutInput, 'preactivated')) return 'the identity-mappings paper / Keras ResNetV2';
+  if (only(c.strideOn, '3x3') && only(c.convBias, 'off') && only(c.projectionBn, 'with')) return 'torchvision';
+  if (only(c.strideOn, 'first1x1') && only(c.projectionBn, 'with'))
+    return only(c.convBias, 'on') ? 'Keras ResNet / the ResNet paper' : 'the ResNet paper';
+  if (c.padding.explicit > 0 && c.padding.same === 0) return "a port of the chapter's PyTorch/MXNet code";
+  return undefined;
+}
