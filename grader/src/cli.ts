@@ -17,6 +17,8 @@ export const USAGE = `usage:
              [--skip-training] [--checks ID,ID...] [--timeout SECONDS] [--heap MB]
   pnpm grade --submissions DIR --out DIR [--jobs N] [--shard I/N] [--hidden] [--backend B] [--seed N]
   pnpm grade merge --out DIR SHARD_DIR...
+  pnpm grade review --out DIR [--submissions DIR] [--port N]      # hand-grade the written tasks in a browser
+  pnpm grade export --out DIR [--roster FILE] [--column NAME]     # gradebook.csv, canvas.csv, moodle.csv
   pnpm grade gradescope --out FILE.zip
 exit codes: 0 graded, 1 the grader failed, 2 usage error, 3 score below --fail-under`;
 
@@ -41,6 +43,9 @@ const OPTIONS = {
   heap: { type: 'string' },
   jobs: { type: 'string', default: '1' },
   shard: { type: 'string' },
+  port: { type: 'string' },
+  roster: { type: 'string' },
+  column: { type: 'string' },
   color: { type: 'boolean' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -90,8 +95,36 @@ async function render(report: GradeReport, format: Format, color: boolean): Prom
   return reporters.renderReport(report, format, { color });
 }
 
+/** `review` serves the hand-grading pages until interrupted; `export` writes the LMS grade files. */
+async function handGrading(values: CliValues, outDir: string, verb: 'review' | 'export'): Promise<number> {
+  if (verb === 'export') {
+    const { exportGrades } = await import('./export/lms.ts');
+    const files = await exportGrades({
+      outDir,
+      rosterFile: values.roster,
+      column: values.column,
+      submissionsDir: values.submissions,
+    });
+    for (const warning of files.warnings) process.stderr.write(`warning: ${warning}\n`);
+    process.stderr.write(`wrote ${files.gradebook}, ${files.canvas}, ${files.moodle}\n`);
+    return 0;
+  }
+  const { startReview } = await import('./review/server.ts');
+  const server = await startReview({
+    outDir,
+    submissionsDir: values.submissions,
+    port: intOption('port', values.port ?? '8321', 0),
+  });
+  process.stderr.write(`hand grading at ${server.url}/ (every change is saved at once; Ctrl-C to stop)\n`);
+  await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  await server.close();
+  return 0;
+}
+
 async function batch(values: CliValues, positionals: string[]): Promise<number> {
   if (!values.out) usage('--out DIR is required for batch grading, merge and gradescope');
+  if (positionals[0] === 'review' || positionals[0] === 'export')
+    return await handGrading(values, values.out, positionals[0]);
   if (positionals[0] === 'merge') {
     if (positionals.length < 2) usage('merge needs at least one shard folder: pnpm grade merge --out DIR SHARD_DIR...');
     const { mergeShards } = await loadModule<{ mergeShards(d: string[], o: string): Promise<void> }>(
@@ -149,8 +182,8 @@ export async function main(
     if (!BACKEND_CHOICES.includes(values.backend as BackendChoice))
       usage(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got '${values.backend}'`);
     const seed = intOption('seed', values.seed, 0) ?? 0;
-    if (positionals.length > 0 && !['merge', 'gradescope'].includes(positionals[0] ?? ''))
-      usage(`unknown command '${positionals[0]}' (commands: merge, gradescope)`);
+    if (positionals.length > 0 && !['merge', 'gradescope', 'review', 'export'].includes(positionals[0] ?? ''))
+      usage(`unknown command '${positionals[0]}' (commands: merge, gradescope, review, export)`);
     if (values.submissions || positionals.length > 0) return await batch(values, positionals);
     const format = values.format as Format;
     const color =

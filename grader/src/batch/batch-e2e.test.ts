@@ -43,7 +43,9 @@ describe.skipIf(!ready)('gradeBatch with the real grader CLI', () => {
     expect(status(reference, 'bottleneck.structure')).toBe('passed');
     expect(status(broken, 'bottleneck.builds')).not.toBe('passed');
     expect(status(broken, 'preact.builds')).toBe('passed');
-    const rows = parse(readFileSync(summary.gradebook, 'utf8'), { columns: true }) as Array<Record<string, string>>;
+    const rows = parse(readFileSync(summary.gradebook, 'utf8'), { columns: true, bom: true }) as Array<
+      Record<string, string>
+    >;
     expect(Number(rows[0]?.total)).toBeLessThan(Number(rows[1]?.total));
     expect(rows[1]?.backend).toBe('cpu');
   });

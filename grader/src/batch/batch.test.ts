@@ -47,7 +47,8 @@ function makeClass(modes: Record<string, string>) {
   return { root, submissions, options, starts, log };
 }
 
-const readCsv = (path: string) => parse(readFileSync(path, 'utf8'), { columns: true }) as Array<Record<string, string>>;
+const readCsv = (path: string) =>
+  parse(readFileSync(path, 'utf8'), { columns: true, bom: true }) as Array<Record<string, string>>;
 const withoutSeconds = (rows: Array<Record<string, string>>) => rows.map(({ seconds: _, ...rest }) => rest);
 
 describe('gradeBatch', () => {

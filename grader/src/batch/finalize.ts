@@ -2,7 +2,7 @@
 // batch at its end and by merge, so both give the same bytes for the same results.
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.ts';
-import { gradebookCsv } from './gradebook.ts';
+import { loadGradebookContext, writeGradebook } from './gradebook.ts';
 import { type BatchResult, readAllResults } from './result-file.ts';
 import { summarize, summaryHtml, summaryMarkdown } from './summary.ts';
 
@@ -19,7 +19,8 @@ export async function finalizeBatch(outDir: string): Promise<Finalized> {
     summaryMd: join(outDir, 'summary.md'),
     summaryHtml: join(outDir, 'summary.html'),
   };
-  await writeFileAtomic(files.gradebook, gradebookCsv(results));
+  // Hand grades (OUT/hand-grades.json) and hand-in times are merged in; see docs/hand-grading.md.
+  writeGradebook(outDir, results, loadGradebookContext(outDir, results));
   await writeFileAtomic(files.summaryMd, summaryMarkdown(summary));
   await writeFileAtomic(files.summaryHtml, await summaryHtml(summary));
   return { results, files };
