@@ -8,6 +8,7 @@ import { builtinModules, createRequire } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { studentPath } from './diagnostics.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -15,9 +16,17 @@ const require = createRequire(import.meta.url);
 export const SANDBOX_DIR = resolve(here, '../../.sandbox');
 const RUNNER = join(here, 'runner.ts');
 
+/** Where esbuild stopped, as the student knows their file (for the report's source excerpt). */
+export interface BundleLocation {
+  file: string;
+  line: number;
+  column: number;
+  source: string;
+}
+
 export type BundleResult =
   | { ok: true; file: string; runtime: string }
-  | { ok: false; reason: 'forbidden-import' | 'compile-error'; message: string };
+  | { ok: false; reason: 'forbidden-import' | 'compile-error'; message: string; location?: BundleLocation };
 
 /** Why a specifier is refused, or undefined when a student file may import it. */
 export function forbiddenReason(
@@ -81,7 +90,7 @@ function studentPolicy(submissionDir: string, runtime: string, violations: strin
         if (args.path.startsWith('.') || isAbsolute(args.path)) resolvedPath = resolve(args.resolveDir, args.path);
         const why = forbiddenReason(args.path, resolvedPath, submissionDir);
         if (why) {
-          violations.push(`${relative(submissionDir, args.importer)}: forbidden import '${args.path}': ${why}`);
+          violations.push(`${studentPath(submissionDir, args.importer)}: forbidden import '${args.path}': ${why}`);
           return { path: args.path, external: true };
         }
         if (args.path === '@tensorflow/tfjs') return { path: 'tfjs', namespace: 'runtime' };
@@ -96,13 +105,22 @@ function studentPolicy(submissionDir: string, runtime: string, violations: strin
   };
 }
 
+/** esbuild's location.file is relative to absWorkingDir (the submission), not to the grader's cwd. */
+function locate(e: esbuild.Message | undefined, submissionDir: string): BundleLocation | undefined {
+  if (!e?.location) return undefined;
+  return {
+    file: studentPath(submissionDir, e.location.file),
+    line: e.location.line,
+    column: e.location.column + 1,
+    source: e.location.lineText,
+  };
+}
+
 function firstError(errors: esbuild.Message[], submissionDir: string): string {
   const e = errors[0];
   if (!e) return 'compilation failed';
-  const at = e.location
-    ? `${relative(submissionDir, resolve(e.location.file)) || e.location.file}:${e.location.line}:${e.location.column + 1}: `
-    : '';
-  return `${at}${e.text}`;
+  const at = locate(e, submissionDir);
+  return `${at ? `${at.file}:${at.line}:${at.column}: ` : ''}${e.text}`;
 }
 
 /** Bundle `file` (relative to `submissionDir`) for the sandboxed child, refusing forbidden imports. */
@@ -133,7 +151,7 @@ export async function bundleStudentFile(
     });
   } catch (err) {
     const errors = (err as { errors?: esbuild.Message[] }).errors ?? [];
-    return { ok: false, reason: 'compile-error', message: firstError(errors, dir) };
+    return { ok: false, reason: 'compile-error', message: firstError(errors, dir), location: locate(errors[0], dir) };
   }
   if (violations.length > 0) return { ok: false, reason: 'forbidden-import', message: violations[0] ?? '' };
   mkdirSync(outDir, { recursive: true });

@@ -1,8 +1,10 @@
 // Type-check the student's files in the trusted process with the TypeScript compiler API, so a compile
-// error is reported with its file and line (esbuild alone only strips types).
-import { readFileSync, realpathSync } from 'node:fs';
+// error is reported with its file, line and the student's own source line (esbuild alone only strips
+// types). The compiler options are the assignment's own tsconfig.json, the one `tsc -p assignments/<name>`
+// and `pnpm typecheck` read, so the grader and the student's editor agree on what is an error.
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
@@ -35,44 +37,188 @@ function tfjsTypes(): string {
   return join(dir, pkg.types ?? pkg.typings ?? 'dist/index.d.ts');
 }
 
+const optionsCache = new Map<string, ts.CompilerOptions>();
+
 /**
- * The first type error in each of `files` (relative to `submissionDir`), as `file:line:col: message`.
- * Lenient options (no strict mode): only errors that make the code wrong, not style, fail a file.
+ * The checking options a student file gets: the assignment's tsconfig.json (extends resolved), with only
+ * what the grader must control put on top (no output, TF.js and Node types found from the grader).
  */
-export function typeErrors(submissionDir: string, files: readonly string[]): Map<string, string> {
-  const dir = resolve(submissionDir);
-  const roots = files.map((f) => join(dir, f));
+export function studentCompilerOptions(tsconfig: string | undefined): ts.CompilerOptions {
+  const key = tsconfig ?? '';
+  const cached = optionsCache.get(key);
+  if (cached) return cached;
+  let base: ts.CompilerOptions = { target: ts.ScriptTarget.ES2022, strict: true };
+  if (tsconfig && existsSync(tsconfig)) {
+    const read = ts.readConfigFile(tsconfig, ts.sys.readFile);
+    if (read.error) throw new Error(`${tsconfig}: ${ts.flattenDiagnosticMessageText(read.error.messageText, ' ')}`);
+    base = ts.parseJsonConfigFileContent(read.config, ts.sys, dirname(tsconfig), undefined, tsconfig).options;
+  }
   const options: ts.CompilerOptions = {
+    ...base,
     noEmit: true,
-    target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.ESNext,
     moduleResolution: ts.ModuleResolutionKind.Bundler,
     allowImportingTsExtensions: true,
     skipLibCheck: true,
-    strict: false,
     types: ['node'],
     typeRoots: TYPE_ROOTS,
-    lib: ['lib.es2022.d.ts'],
     paths: { '@tensorflow/tfjs': [tfjsTypes()] },
+    // Only the submission's files are checked; the assignment's include/rootDir do not apply to them.
+    rootDir: undefined,
+    configFilePath: undefined,
   };
+  optionsCache.set(key, options);
+  return options;
+}
+
+/** One type error, as the student knows their file. */
+export interface TypeDiagnostic {
+  /** The file relative to the submission folder (`bottleneck.ts`), never a path from the grader's cwd. */
+  file: string;
+  /** 1-based line and column. */
+  line: number;
+  column: number;
+  code: number;
+  text: string;
+  /** The student's source line, as written (trailing blanks removed). */
+  source: string;
+  /**
+   * The exported functions this error belongs to (the one it sits in, or those using the private helper it
+   * sits in); undefined when it is at the top level and so concerns the whole file.
+   */
+  functions?: string[];
+}
+
+/** `bottleneck.ts:34:28: error TS2345: …` */
+export function formatDiagnostic(d: TypeDiagnostic): string {
+  return `${d.file}:${d.line}:${d.column}: error TS${d.code}: ${d.text}`;
+}
+
+/** The student's line with a caret under the column, for the report's detail lines. */
+export function sourceExcerpt(d: { line: number; column: number; source: string }): string[] {
+  if (!d.source.trim()) return [];
+  const gutter = String(d.line);
+  const indent = d.source.match(/^\s*/)?.[0].length ?? 0;
+  const shown = d.source.slice(indent);
+  const caret = Math.max(0, d.column - 1 - indent);
+  return [`${gutter} | ${shown}`, `${' '.repeat(gutter.length)} | ${' '.repeat(Math.min(caret, shown.length))}^`];
+}
+
+/** A path the student recognises: relative to the submission, or just the file name if it lies elsewhere. */
+export function studentPath(submissionDir: string, file: string): string {
+  const rel = relative(submissionDir, isAbsolute(file) ? file : resolve(submissionDir, file));
+  return rel.startsWith('..') || isAbsolute(rel) || rel === '' ? basename(file) : rel.split('\\').join('/');
+}
+
+function declaredNames(statement: ts.Statement): string[] {
+  if (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement))
+    return statement.name ? [statement.name.text] : [];
+  if (ts.isVariableStatement(statement))
+    return statement.declarationList.declarations.flatMap((d) => (ts.isIdentifier(d.name) ? [d.name.text] : []));
+  return [];
+}
+
+const isExported = (statement: ts.Statement) =>
+  ts.canHaveModifiers(statement) &&
+  (ts.getModifiers(statement) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+
+function identifiersIn(node: ts.Node, into: Set<string>): Set<string> {
+  if (ts.isIdentifier(node)) into.add(node.text);
+  ts.forEachChild(node, (child) => {
+    identifiersIn(child, into);
+  });
+  return into;
+}
+
+/**
+ * Which exported functions own a position: the exported declaration it sits in, or, inside a private
+ * helper, every exported declaration that reaches that helper through private helpers. A type error in
+ * `bottleneck` then blocks `bottleneck`'s checks only, while `bottleneckResnet` (which merely calls it and
+ * still runs) is graded.
+ */
+function ownersOf(source: ts.SourceFile, position: number): string[] | undefined {
+  const statement = source.statements.find((s) => s.getStart(source) <= position && position < s.end);
+  const names = statement ? declaredNames(statement) : [];
+  if (!statement || names.length === 0) return undefined;
+  if (isExported(statement)) return names;
+  const decls = source.statements.filter((s) => declaredNames(s).length > 0);
+  const privateNames = new Set(decls.filter((s) => !isExported(s)).flatMap(declaredNames));
+  const uses = new Map(decls.map((s) => [s, identifiersIn(s, new Set())]));
+  const owners: string[] = [];
+  for (const exported of decls.filter(isExported)) {
+    const seen = new Set<string>();
+    const queue = [...(uses.get(exported) ?? [])].filter((n) => privateNames.has(n));
+    while (queue.length > 0) {
+      const name = queue.pop() as string;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const decl = decls.find((s) => declaredNames(s).includes(name));
+      for (const n of decl ? (uses.get(decl) ?? []) : []) if (privateNames.has(n) && !seen.has(n)) queue.push(n);
+    }
+    if (names.some((n) => seen.has(n))) owners.push(...declaredNames(exported));
+  }
+  return owners.length > 0 ? owners : undefined;
+}
+
+/**
+ * The type errors of each of `files` (relative to `submissionDir`), each once (the same error at the same
+ * place is one error however the compiler reaches it), in source order.
+ */
+export function typeDiagnostics(
+  submissionDir: string,
+  files: readonly string[],
+  opts: { tsconfig?: string } = {},
+): Map<string, TypeDiagnostic[]> {
+  const dir = resolve(submissionDir);
+  const roots = files.map((f) => join(dir, f));
+  const options = studentCompilerOptions(opts.tsconfig);
   const program = ts.createProgram(roots, options, cachingHost(options, dir));
-  const errors = new Map<string, string>();
+  const result = new Map<string, TypeDiagnostic[]>();
   for (const [i, root] of roots.entries()) {
     const source = program.getSourceFile(root);
     if (!source) continue;
-    const diagnostics = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)].filter(
-      (d) => d.category === ts.DiagnosticCategory.Error,
-    );
-    const d = diagnostics[0];
-    if (!d) continue;
-    const text = ts.flattenDiagnosticMessageText(d.messageText, ' ').slice(0, 300);
-    const at = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
-    const where = d.file ? relative(dir, d.file.fileName) : (files[i] ?? '');
-    const more = diagnostics.length > 1 ? ` (+${diagnostics.length - 1} more)` : '';
-    errors.set(
-      files[i] ?? root,
-      `${where}${at ? `:${at.line + 1}:${at.character + 1}` : ''}: error TS${d.code}: ${text}${more}`,
-    );
+    const seen = new Set<string>();
+    const list: TypeDiagnostic[] = [];
+    const all = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)]
+      .filter((d) => d.category === ts.DiagnosticCategory.Error)
+      .sort((a, b) => (a.start ?? 0) - (b.start ?? 0));
+    for (const d of all) {
+      const file = d.file ?? source;
+      const at = file.getLineAndCharacterOfPosition(d.start ?? 0);
+      const text = ts.flattenDiagnosticMessageText(d.messageText, ' ').replace(/\s+/g, ' ').slice(0, 300);
+      const key = `${file.fileName}:${d.start}:${d.code}:${text}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const lineStart = file.getPositionOfLineAndCharacter(at.line, 0);
+      const lineEnd = file.getLineEndOfPosition(d.start ?? 0);
+      list.push({
+        file: studentPath(dir, file.fileName),
+        line: at.line + 1,
+        column: at.character + 1,
+        code: d.code,
+        text,
+        source: file.text.slice(lineStart, lineEnd).trimEnd(),
+        functions: file === source ? ownersOf(source, d.start ?? 0) : undefined,
+      });
+    }
+    if (list.length > 0) result.set(files[i] ?? root, list);
+  }
+  return result;
+}
+
+/**
+ * The first type error in each of `files`, as `file:line:col: error TSnnnn: message (+N more)`.
+ * Kept for callers that want one line per file; the grader itself uses typeDiagnostics.
+ */
+export function typeErrors(
+  submissionDir: string,
+  files: readonly string[],
+  opts: { tsconfig?: string } = {},
+): Map<string, string> {
+  const errors = new Map<string, string>();
+  for (const [file, list] of typeDiagnostics(submissionDir, files, opts)) {
+    const first = list[0];
+    if (first) errors.set(file, `${formatDiagnostic(first)}${list.length > 1 ? ` (+${list.length - 1} more)` : ''}`);
   }
   return errors;
 }

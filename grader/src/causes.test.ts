@@ -1,0 +1,112 @@
+// Causes, not symptoms: each row of the causes table explains its evidence, and grading its fixture
+// (one mistake, the other file correct) puts the cause on the text report's first failure line.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CAUSES, callChain, diagnose, type Evidence } from './causes.ts';
+import { gradeSubmission } from './grade.ts';
+import type { GradeReport } from './report-schema.ts';
+import { renderText } from './reporters/text.ts';
+import { FIXTURES, fixtureSubmission } from './test-helpers.ts';
+
+const exception = (message: string, frames: string[] = [], call?: Extract<Evidence, { kind: 'exception' }>['call']) =>
+  ({ kind: 'exception', message, frames, call }) as const;
+const broadcast = (a: string, b: string) => `Operands could not be broadcast together with shapes ${a} ${b}`;
+
+describe('the causes table', () => {
+  it('names a fixture that exists for every row, and distinct ids', () => {
+    for (const row of CAUSES) expect(existsSync(join(FIXTURES, row.fixture)), row.fixture).toBe(true);
+    expect(new Set(CAUSES.map((r) => r.id)).size).toBe(CAUSES.length);
+  });
+
+  it('reads a broadcast error at the addition from its two shapes', () => {
+    const frames = [
+      'ap (bottleneck.ts:17:90)',
+      'bottleneck (bottleneck.ts:26:10)',
+      'bottleneckResnet (bottleneck.ts:40:11)',
+    ];
+    expect(diagnose(exception(broadcast('[22,22,256]', '[24,24,256]'), frames))?.id).toBe('padding-lost');
+    expect(diagnose(exception(broadcast('[6,6,512]', '[12,12,512]')))?.id).toBe('stride-twice');
+    expect(diagnose(exception(broadcast('[24,24,256]', '[24,24,64]'), frames))?.text).toMatch(
+      /shortcut has 64 channels but the branch 256.*bottleneck\.ts:40 \(bottleneckResnet\).*use1x1conv: true/,
+    );
+    // Halved and widened: the projection (with the stride) is what is missing, not a second stride.
+    expect(diagnose(exception(broadcast('[12,12,512]', '[24,24,256]')))?.text).toMatch(
+      /projection shortcut with the block’s stride/,
+    );
+    // A block called without use1x1conv: the operand equal to x is the identity shortcut.
+    const call = { fn: 'bottleneck', inputShape: [6, 6, 12], numChannels: 3, options: { use1x1conv: false } };
+    expect(diagnose(exception(broadcast('[6,6,3]', '[6,6,12]'), [], call))?.text).toMatch(
+      /branch ends with 3 channels but its identity shortcut x has 12.*needs 12 filters \(4·numChannels\)/,
+    );
+    expect(diagnose(exception('Something else entirely'))).toBeUndefined();
+  });
+
+  it('names the layer to use for a tensor op on symbolic tensors, at run time and at compile time', () => {
+    const runtime = "Argument 'a' passed to 'add' must be a Tensor or TensorLike, but got 'SymbolicTensor'";
+    expect(diagnose(exception(runtime))?.text).toMatch(/tf\.add is a tensor op.*tf\.layers\.add\(\)\.apply/);
+    const typeError = {
+      kind: 'type-error',
+      code: 2345,
+      text: "Argument of type 'SymbolicTensor' is not assignable to parameter of type 'TensorLike | Tensor<Rank>'.",
+      source: '  return tf.relu(tf.add(y, shortcut));',
+    } as const;
+    expect(diagnose(typeError)?.text).toMatch(
+      /tf\.relu and tf\.add are tensor ops.*tf\.layers\.reLU\(\).*tf\.layers\.add\(\)/,
+    );
+    const cast = {
+      kind: 'type-error',
+      code: 2322,
+      text: "Type 'SymbolicTensor | SymbolicTensor[] | Tensor<Rank> | Tensor<Rank>[]' is not assignable to type 'SymbolicTensor'.",
+      source: '  return layer.apply(x);',
+    } as const;
+    expect(diagnose(cast)?.id).toBe('apply-needs-cast');
+  });
+
+  it('writes the student’s call chain innermost first', () => {
+    expect(callChain(['bottleneck (bottleneck.ts:26:10)', 'bottleneckResnet (bottleneck.ts:40:11)'])).toBe(
+      'at bottleneck.ts:26 (bottleneck), called from bottleneck.ts:40 (bottleneckResnet)',
+    );
+    expect(callChain(['bottleneck.ts:3:1'])).toBe('at bottleneck.ts:3');
+  });
+});
+
+/** The message line under the first FAIL/ERR line of the text report. */
+function firstFailureLine(text: string): string {
+  const lines = text.split('\n');
+  const i = lines.findIndex((l) => /^\s+(FAIL|ERR)\b/.test(l));
+  return (lines[i + 1] ?? '').trim();
+}
+
+describe('grading each row’s fixture', () => {
+  const reports = new Map<string, GradeReport>();
+  beforeAll(async () => {
+    // One at a time: each grading forks a child per file, and the machine is shared.
+    for (const row of CAUSES)
+      reports.set(
+        row.fixture,
+        await gradeSubmission({ submissionDir: fixtureSubmission(row.fixture), skipTraining: true }),
+      );
+  }, 600_000);
+
+  it.each(CAUSES.map((r) => [r.id, r] as const))('%s: the first failure line names the cause', (_id, row) => {
+    const text = renderText(reports.get(row.fixture) as GradeReport);
+    expect(firstFailureLine(text)).toMatch(row.names);
+  });
+
+  it('says a type error once per file, and grades what it does not block', () => {
+    for (const fixture of ['cause-tensor-op', 'cause-missing-cast']) {
+      const report = reports.get(fixture) as GradeReport;
+      const text = renderText(report);
+      expect(text.match(/error TS\d+/g), fixture).toHaveLength(1);
+      expect(text, fixture).toMatch(/blocked by the compile error above \(bottleneck\.ts:\d+:\d+\)/);
+      // The student's own line, under the message.
+      expect(text, fixture).toMatch(/\d+ \| .*return/);
+    }
+    // The missing cast sits in bottleneck(); bottleneckResnet still runs, so its checks are graded.
+    const cast = reports.get('cause-missing-cast') as GradeReport;
+    for (const id of ['deep.builds', 'deep.shapes', 'deep.params'])
+      expect(cast.checks.find((c) => c.id === id)?.status, id).toBe('passed');
+    expect(cast.checks.find((c) => c.id === 'bottleneck.builds')?.status).toBe('error');
+  });
+});
