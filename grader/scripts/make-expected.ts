@@ -1,5 +1,6 @@
-// Generate the checks' expected data from the accepted conventions (variants.ts), cross-checked against
-// the reference solution in packages/resnet/src/solution/. Run after changing a case table:
+// Generate the checks' expected data for the manifest's cases: the canonical form (src/analysis/canonical.ts)
+// of the exercises built in every accepted convention (variants.ts), which must all agree. Run after
+// changing a case or a convention:
 //   npx tsx grader/scripts/make-expected.ts            (writes assignments/resnet/checks/expected.json
 //                                                        and grader/hidden/expected.json)
 //   npx tsx grader/scripts/make-expected.ts --check    (exit 1 when either file is stale)
@@ -8,65 +9,58 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { paramRows, paramTotals, readBlock, stageShapes } from '../src/analysis/graph.ts';
+import { type BlockSignature, type ModelSummary, type NetLayout, paramTotals, summarize } from '../src/analysis/graph.ts';
 import type { BlockCase, CheckExpectation, ExpectedFile, NetCase } from '../src/expected.ts';
 import { ExpectedFile as ExpectedSchema } from '../src/expected.ts';
-import { HIDDEN_EXPECTED_FILE as HIDDEN_FILE, EXPECTED_FILE as PUBLIC_FILE } from '../src/grade.ts';
+import { loadAssignment } from '../src/assignments.ts';
+import { type ManifestCheck, parseManifestFragment, readJsonFile } from '../src/manifest.ts';
 import {
   bottleneckResnetVariant,
   bottleneckVariant,
   CONVENTIONS,
   type Convention,
-  conventionName,
+  NET_CONVENTIONS,
   preactResnet18Variant,
   preactVariant,
 } from './variants.ts';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
+const ASSIGNMENT = loadAssignment('resnet');
+const PUBLIC_FILE = ASSIGNMENT.expectedFile;
+const HIDDEN_FILE = ASSIGNMENT.hiddenExpectedFile;
 // The grader reads these very files, so their paths come from it.
 export { HIDDEN_FILE, PUBLIC_FILE };
 
 type BlockFn = 'bottleneck' | 'preactResidual';
-const c = (inputShape: number[], numChannels: number, strides = 1, use1x1conv = false): BlockCase => ({
-  inputShape,
-  numChannels,
-  options: { strides, use1x1conv },
-});
 
-/** Public block cases, including the chapter's own ([4,6,6,3] → Residual(3) and Residual(6, 1x1, /2)). */
-const BLOCK_CASES: Record<
-  BlockFn,
-  { shapes: BlockCase[]; structure: BlockCase[]; identity: BlockCase; hidden: BlockCase[] }
-> = {
-  bottleneck: {
-    shapes: [c([6, 6, 12], 3), c([6, 6, 3], 6, 2, true), c([8, 8, 16], 4, 1, true), c([7, 7, 8], 4, 2, true)],
-    structure: [c([6, 6, 12], 3), c([6, 6, 3], 6, 2, true)],
-    identity: c([6, 6, 12], 3),
-    hidden: [c([10, 10, 32], 8), c([9, 9, 16], 16, 2, true), c([5, 5, 7], 2, 1, true)],
-  },
-  preactResidual: {
-    shapes: [c([6, 6, 3], 3), c([6, 6, 3], 6, 2, true), c([8, 8, 4], 8, 1, true), c([7, 7, 4], 8, 2, true)],
-    structure: [c([6, 6, 3], 3), c([6, 6, 3], 6, 2, true)],
-    identity: c([6, 6, 4], 4),
-    hidden: [c([10, 10, 5], 5), c([9, 9, 4], 12, 2, true), c([5, 5, 8], 3, 1, true)],
-  },
-};
+const HIDDEN_CHECKS = parseManifestFragment(
+  readJsonFile(ASSIGNMENT.hiddenManifestFile),
+  ASSIGNMENT.hiddenManifestFile,
+  ASSIGNMENT.manifest,
+).checks;
 
-const DEEP_CASES: NetCase[] = [50, 101, 152].map((depth) => ({ depth: depth as 50 | 101 | 152, options: {} }));
-const PREACT_NET_CASES: NetCase[] = [{ options: {} }];
-const PREACT_NET_HIDDEN: NetCase[] = [{ options: { inputShape: [64, 64, 3], numClasses: 5 } }];
+/** The cases are the manifest's: the expected data only adds what the reference computes for them. */
+function checkOf(id: string): ManifestCheck {
+  const c = [...ASSIGNMENT.manifest.checks, ...HIDDEN_CHECKS].find((x) => x.id === id);
+  if (!c) throw new Error(`no check '${id}' in the manifest`);
+  return c;
+}
+const blockCases = (id: string): BlockCase[] =>
+  (checkOf(id).cases ?? []).map((k) => ({ input: k.input ?? [], args: k.args }));
+const netCases = (id: string): NetCase[] => (checkOf(id).cases ?? []).map((k) => ({ args: k.args }));
 
 function blockModel(fn: BlockFn, conv: Convention, k: BlockCase): tf.LayersModel {
   const block = fn === 'bottleneck' ? bottleneckVariant(conv) : preactVariant(conv);
-  const input = tf.input({ shape: k.inputShape });
-  return tf.model({ inputs: input, outputs: block(input, k.numChannels, k.options) });
+  const input = tf.input({ shape: k.input });
+  const [numChannels, options] = k.args as [number, Parameters<typeof block>[2]];
+  return tf.model({ inputs: input, outputs: block(input, numChannels, options) });
 }
+
+type Options = Parameters<typeof preactResnet18Variant>[1];
 
 function netModel(fn: 'bottleneckResnet' | 'preactResnet18', conv: Convention, k: NetCase): tf.LayersModel {
   return fn === 'bottleneckResnet'
-    ? bottleneckResnetVariant(conv, k.depth ?? 50, k.options)
-    : preactResnet18Variant(conv, k.options);
+    ? bottleneckResnetVariant(conv, k.args[0] as 50 | 101 | 152, (k.args[1] ?? {}) as Options)
+    : preactResnet18Variant(conv, (k.args[0] ?? {}) as Options);
 }
 
 /** Run `f` on a model, then free its weights. */
@@ -78,25 +72,33 @@ function withModel<R>(model: tf.LayersModel, f: (m: tf.LayersModel) => R): R {
   }
 }
 
-function uniq(lists: string[][]): string[][] {
-  const seen = new Map(lists.map((l) => [l.join(' '), l]));
-  return [...seen.values()];
+/**
+ * The canonical form (analysis/canonical.ts) of `build` under every convention in `conventions`: they must
+ * all agree, and that one form is the expected data. A convention the canonical form does not absorb
+ * fails here, naming it, instead of costing a student points.
+ */
+function canonicalOf<R>(
+  what: string,
+  build: (conv: Convention) => tf.LayersModel,
+  read: (s: ModelSummary) => R,
+  conventions: readonly Convention[] = CONVENTIONS,
+): R {
+  const [first, ...others] = conventions.map((conv) => ({ conv, value: withModel(build(conv), (m) => read(summarize(m))) }));
+  if (!first) throw new Error('no conventions');
+  for (const o of others)
+    if (JSON.stringify(o.value) !== JSON.stringify(first.value))
+      throw new Error(`${what}: '${o.conv.name}' has another canonical form than '${first.conv.name}'`);
+  return first.value;
 }
 
-/** One entry per bias convention (the stride position and shortcut input do not change counts). */
-const BIAS_CONVENTIONS = CONVENTIONS.filter((v) => v.strideOn === '3x3' && v.preactShortcut === 'x');
+const referenceCounts = (s: ModelSummary) => ({
+  ...paramTotals(s.rows),
+  rows: s.rows.map((r) => [r.kind, r.trainable, r.total] as [string, number, number]),
+});
 
-function conventions(build: (conv: Convention) => tf.LayersModel) {
-  return BIAS_CONVENTIONS.map((conv) =>
-    withModel(build(conv), (m) => {
-      const rows = paramRows(m);
-      return {
-        name: conventionName(conv),
-        ...paramTotals(rows),
-        rows: rows.map((r) => [r.kind, r.trainable, r.total] as [string, number, number]),
-      };
-    }),
-  );
+function layoutOf(s: ModelSummary): NetLayout {
+  if ('error' in s.layout) throw new Error(s.layout.error);
+  return s.layout;
 }
 
 function blockShapes(fn: BlockFn, cases: BlockCase[]): CheckExpectation {
@@ -104,7 +106,7 @@ function blockShapes(fn: BlockFn, cases: BlockCase[]): CheckExpectation {
     kind: 'block-shapes',
     cases: cases.map((k) => ({
       ...k,
-      output: withModel(blockModel(fn, CONVENTIONS[0] as Convention, k), (m) => stageShapes(m).output),
+      output: canonicalOf(`${fn} shapes`, (conv) => blockModel(fn, conv, k), (s) => s.shapes.output),
     })),
   };
 }
@@ -112,7 +114,10 @@ function blockShapes(fn: BlockFn, cases: BlockCase[]): CheckExpectation {
 function blockParams(fn: BlockFn, cases: BlockCase[]): CheckExpectation {
   return {
     kind: 'block-params',
-    cases: cases.map((k) => ({ ...k, conventions: conventions((conv) => blockModel(fn, conv, k)) })),
+    cases: cases.map((k) => ({
+      ...k,
+      reference: canonicalOf(`${fn} params`, (conv) => blockModel(fn, conv, k), referenceCounts),
+    })),
   };
 }
 
@@ -120,18 +125,15 @@ function blockStructure(fn: BlockFn, cases: BlockCase[]): CheckExpectation {
   return {
     kind: 'block-structure',
     cases: cases.map((k) => {
-      const found = CONVENTIONS.map((conv) =>
-        withModel(blockModel(fn, conv, k), (m) => {
-          const b = readBlock(m);
-          if ('error' in b) throw new Error(`variant ${JSON.stringify(conv)}: ${b.error}`);
-          return b;
-        }),
-      );
+      const layout = canonicalOf(`${fn} structure`, (conv) => blockModel(fn, conv, k), layoutOf);
+      const block = layout.blocks[0];
+      if (!block || layout.blocks.length !== 1) throw new Error(`${fn}: the reference block has no single addition`);
+      // As the structure check reads a block model: what precedes the fork belongs to both paths.
       return {
         ...k,
-        branch: uniq(found.map((b) => b.branch)),
-        shortcut: uniq(found.map((b) => b.shortcut)),
-        after: uniq(found.map((b) => b.after)),
+        branch: [...layout.stem, ...block.branch],
+        shortcut: [...layout.stem, ...block.shortcut],
+        after: [...block.after, ...layout.head],
       };
     }),
   };
@@ -141,7 +143,7 @@ function netShapes(fn: 'bottleneckResnet' | 'preactResnet18', cases: NetCase[]):
   return {
     kind: 'net-shapes',
     cases: cases.map((k) => {
-      const s = withModel(netModel(fn, CONVENTIONS[0] as Convention, k), stageShapes);
+      const s = canonicalOf(`${fn} shapes`, (conv) => netModel(fn, conv, k), (x) => x.shapes, NET_CONVENTIONS);
       return { ...k, stem: s.stem ?? [], stages: s.stages, output: s.output };
     }),
   };
@@ -150,7 +152,28 @@ function netShapes(fn: 'bottleneckResnet' | 'preactResnet18', cases: NetCase[]):
 function netParams(fn: 'bottleneckResnet' | 'preactResnet18', cases: NetCase[]): CheckExpectation {
   return {
     kind: 'net-params',
-    cases: cases.map((k) => ({ ...k, conventions: conventions((conv) => netModel(fn, conv, k)) })),
+    cases: cases.map((k) => ({
+      ...k,
+      reference: canonicalOf(`${fn} params`, (conv) => netModel(fn, conv, k), referenceCounts, NET_CONVENTIONS),
+    })),
+  };
+}
+
+function netStructure(fn: 'bottleneckResnet' | 'preactResnet18', cases: NetCase[]): CheckExpectation {
+  return {
+    kind: 'net-structure',
+    cases: cases.map((k) => {
+      const layout = canonicalOf(`${fn} structure`, (conv) => netModel(fn, conv, k), layoutOf, NET_CONVENTIONS);
+      // Runs of identical blocks keep the file small (ResNet-152 has 50 blocks, in 8 runs).
+      const blocks: Array<BlockSignature & { count: number }> = [];
+      for (const { shape: _shape, ...sig } of layout.blocks) {
+        const last = blocks.at(-1);
+        const { count: _count, ...lastSig } = last ?? { count: 0 };
+        if (last && JSON.stringify(lastSig) === JSON.stringify(sig)) last.count++;
+        else blocks.push({ ...sig, count: 1 });
+      }
+      return { ...k, stem: layout.stem, blocks, head: layout.head };
+    }),
   };
 }
 
@@ -190,50 +213,49 @@ function previousTraining(file: string, id: string): CheckExpectation {
   return entry?.kind === 'training' ? entry : TRAINING_DEFAULT;
 }
 
-export function makePublic(): ExpectedFile {
-  const b = BLOCK_CASES.bottleneck;
-  const p = BLOCK_CASES.preactResidual;
+const BLOCK_FNS = new Set<string>(['bottleneck', 'preactResidual']);
+
+/** The expected data of one check, for the manifest's cases. */
+function expectationOf(c: ManifestCheck, previous: string): CheckExpectation {
+  const block = BLOCK_FNS.has(c.target);
+  const fn = c.target as BlockFn;
+  const net = c.target as 'bottleneckResnet' | 'preactResnet18';
+  switch (c.kind) {
+    case 'builds':
+      return block ? { kind: 'block-builds', cases: blockCases(c.id) } : { kind: 'net-builds', cases: netCases(c.id) };
+    case 'shapes':
+      return block ? blockShapes(fn, blockCases(c.id)) : netShapes(net, netCases(c.id));
+    case 'params':
+      return block ? blockParams(fn, blockCases(c.id)) : netParams(net, netCases(c.id));
+    case 'structure':
+      return block ? blockStructure(fn, blockCases(c.id)) : netStructure(net, netCases(c.id));
+    case 'identity':
+      return { kind: 'block-identity', case: blockCases(c.id)[0] as BlockCase, expect: c.expect ?? 'relu' };
+    case 'training':
+      return previousTraining(previous, c.id);
+  }
+}
+
+function expectedFor(checks: readonly ManifestCheck[], previous: string): ExpectedFile {
   return {
     generatedBy: 'grader/scripts/make-expected.ts',
-    checks: {
-      'deep.builds': { kind: 'net-builds', cases: DEEP_CASES },
-      'deep.shapes': netShapes('bottleneckResnet', DEEP_CASES),
-      'deep.params': netParams('bottleneckResnet', DEEP_CASES),
-      'bottleneck.builds': { kind: 'block-builds', cases: b.shapes },
-      'bottleneck.shapes': blockShapes('bottleneck', b.shapes),
-      'bottleneck.params': blockParams('bottleneck', b.shapes),
-      'bottleneck.structure': blockStructure('bottleneck', b.structure),
-      'bottleneck.identity': { kind: 'block-identity', case: b.identity, expect: 'relu' },
-      'bottleneck.training': previousTraining(PUBLIC_FILE, 'bottleneck.training'),
-      'preact.builds': { kind: 'block-builds', cases: p.shapes },
-      'preact.shapes': blockShapes('preactResidual', p.shapes),
-      'preact.params': blockParams('preactResidual', p.shapes),
-      'preact.structure': blockStructure('preactResidual', p.structure),
-      'preact.identity': { kind: 'block-identity', case: p.identity, expect: 'identity' },
-      'preact.training': previousTraining(PUBLIC_FILE, 'preact.training'),
-      'preact-net.shapes': netShapes('preactResnet18', PREACT_NET_CASES),
-      'preact-net.params': netParams('preactResnet18', PREACT_NET_CASES),
-    },
+    checks: Object.fromEntries(checks.map((c) => [c.id, expectationOf(c, previous)])),
   };
 }
 
+export function makePublic(): ExpectedFile {
+  return expectedFor(ASSIGNMENT.manifest.checks, PUBLIC_FILE);
+}
+
 export function makeHidden(): ExpectedFile {
-  return {
-    generatedBy: 'grader/scripts/make-expected.ts',
-    checks: {
-      'hidden.bottleneck.shapes': blockShapes('bottleneck', BLOCK_CASES.bottleneck.hidden),
-      'hidden.bottleneck.params': blockParams('bottleneck', BLOCK_CASES.bottleneck.hidden),
-      'hidden.preact.shapes': blockShapes('preactResidual', BLOCK_CASES.preactResidual.hidden),
-      'hidden.preact-net.shapes': netShapes('preactResnet18', PREACT_NET_HIDDEN),
-    },
-  };
+  return expectedFor(HIDDEN_CHECKS, HIDDEN_FILE);
 }
 
 export function serialize(file: ExpectedFile): string {
   return `${JSON.stringify(ExpectedSchema.parse(file))}\n`;
 }
 
-const SOLUTION = join(root, 'packages/resnet/src/solution');
+const SOLUTION = ASSIGNMENT.reference;
 const MEASURE_SEEDS = [0, 1, 2];
 
 /**

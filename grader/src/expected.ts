@@ -6,9 +6,12 @@ import { CaseArg, readJsonFile } from './manifest.ts';
 
 const Shape = z.array(z.number().int());
 const Totals = z.strictObject({ trainable: z.number().int(), total: z.number().int() });
-/** [kind, trainable, total] per layer with weights, in topological order. */
+/** [kind, trainable, total] per layer with weights, in block order (grader/src/analysis/canonical.ts). */
 const Rows = z.array(z.tuple([z.string(), z.number().int(), z.number().int()]));
-const Convention = z.strictObject({ name: z.string(), ...Totals.shape, rows: Rows });
+/** The reference's counts in canonical form: conv bias and a projection's BN are conventions, not counted. */
+const Canonical = z.strictObject({ ...Totals.shape, rows: Rows });
+const Kinds = z.array(z.string());
+const BlockSignature = z.strictObject({ branch: Kinds, shortcut: Kinds, after: Kinds });
 
 /** A block call as the manifest gives it: target(tf.input({ shape: input }), ...args). */
 export const BlockCase = z.strictObject({ input: Shape, args: z.array(CaseArg) });
@@ -23,15 +26,20 @@ export const BlockShapes = z.strictObject({
 });
 export const BlockParams = z.strictObject({
   kind: z.literal('block-params'),
-  cases: z.array(BlockCase.extend({ conventions: z.array(Convention) })),
+  cases: z.array(BlockCase.extend({ reference: Canonical })),
 });
 export const BlockStructure = z.strictObject({
   kind: z.literal('block-structure'),
+  cases: z.array(BlockCase.extend(BlockSignature.shape)),
+});
+/** A network by layer kind: stem, runs of identical blocks (count, signature), head. */
+export const NetStructure = z.strictObject({
+  kind: z.literal('net-structure'),
   cases: z.array(
-    BlockCase.extend({
-      branch: z.array(z.array(z.string())),
-      shortcut: z.array(z.array(z.string())),
-      after: z.array(z.array(z.string())),
+    NetCase.extend({
+      stem: Kinds,
+      blocks: z.array(BlockSignature.extend({ count: z.number().int().min(1) })),
+      head: Kinds,
     }),
   ),
 });
@@ -52,7 +60,7 @@ export const NetShapes = z.strictObject({
 });
 export const NetParams = z.strictObject({
   kind: z.literal('net-params'),
-  cases: z.array(NetCase.extend({ conventions: z.array(Convention) })),
+  cases: z.array(NetCase.extend({ reference: Canonical })),
 });
 export const NetBuilds = z.strictObject({ kind: z.literal('net-builds'), cases: z.array(NetCase) });
 export const BlockBuilds = z.strictObject({ kind: z.literal('block-builds'), cases: z.array(BlockCase) });
@@ -84,6 +92,7 @@ export const CheckExpectation = z.discriminatedUnion('kind', [
   NetBuilds,
   NetShapes,
   NetParams,
+  NetStructure,
   Training,
 ]);
 export type CheckExpectation = z.infer<typeof CheckExpectation>;

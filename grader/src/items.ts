@@ -59,6 +59,7 @@ export function itemsFor(
     case 'net-builds':
     case 'net-shapes':
     case 'net-params':
+    case 'net-structure':
       if (fn.kind !== 'network') throw wrong();
       return expected.cases.map(net);
     case 'training':

@@ -27,8 +27,13 @@ describe('expected data', () => {
     expect(Object.keys(pub).some((id) => id.startsWith('hidden.'))).toBe(false);
     const deep = pub['deep.params'];
     if (deep?.kind !== 'net-params') throw new Error('deep.params is not net-params');
-    // Both conventions of ResNet-50 (1 channel, 10 classes): conv bias on, and off (bias on 53 convs).
-    const [on, off] = deep.cases[0]?.conventions ?? [];
-    expect((on?.trainable ?? 0) - (off?.trainable ?? 0)).toBe(26560);
+    // ResNet-50 (1 channel, 10 classes) in canonical form, conv bias not counted: the chapter's 23,541,130
+    // trainable less the 26,560 biases of its 53 convolutions (torchvision's count for this input).
+    expect(deep.cases[0]?.reference.trainable).toBe(23_541_130 - 26_560);
+    // The networks are checked by layer kind too: ResNet-50's head is global average pooling, then dense.
+    const layout = pub['deep.structure'];
+    if (layout?.kind !== 'net-structure') throw new Error('deep.structure is not net-structure');
+    expect(layout.cases[0]?.head).toEqual(['GlobalAvgPool', 'Dense']);
+    expect(layout.cases[0]?.blocks.reduce((s, b) => s + b.count, 0)).toBe(16);
   });
 });

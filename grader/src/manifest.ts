@@ -155,7 +155,7 @@ const NEEDS: Record<CheckKind, { targets: readonly FunctionKind[]; cases: boolea
   builds: { targets: ['block', 'network'], cases: true },
   shapes: { targets: ['block', 'network'], cases: true },
   params: { targets: ['block', 'network'], cases: true },
-  structure: { targets: ['block'], cases: true },
+  structure: { targets: ['block', 'network'], cases: true },
   identity: { targets: ['block'], cases: true },
   training: { targets: ['block'], cases: false },
 };

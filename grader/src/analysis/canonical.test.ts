@@ -115,7 +115,7 @@ describe('the canonical form', () => {
 
   it('counts conv bias on some convolutions only (Keras ResNetV2) as a convention, not a difference', () => {
     const x = tf.input({ shape: [6, 6, 4] });
-    const ap = (l: tf.layers.Layer, t: T) => l.apply(t) as T;
+    const ap = (l: tf.layers.Layer, t: T | T[]) => l.apply(t) as T;
     const pre = ap(tf.layers.reLU(), ap(tf.layers.batchNormalization(), x));
     const c1 = ap(tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', useBias: false }), pre);
     const c2 = ap(

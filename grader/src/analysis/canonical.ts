@@ -71,7 +71,12 @@ const pair = (v: unknown): [number, number] =>
 const shapeOf = (layer: Layer): number[] => (layer.outputShape as (number | null)[]).slice(1).map((d) => d ?? -1);
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-function windowKind(name: string, kernel: [number, number], strides: [number, number], dilation = [1, 1]): string {
+function windowKind(
+  name: string,
+  kernel: [number, number],
+  strides: [number, number],
+  dilation: [number, number] = [1, 1],
+): string {
   const s = strides[0] === strides[1] ? (strides[0] > 1 ? `/${strides[0]}` : '') : `/${strides.join('x')}`;
   const d = dilation[0] > 1 || dilation[1] > 1 ? ` dilated ${dilation.join('x')}` : '';
   return `${name}${kernel[0]}x${kernel[1]}${s}${d}`;

@@ -2,16 +2,12 @@
 
 import type { BackendInfo } from '@course/d2l/backend';
 import type * as tf from '@tensorflow/tfjs';
-import type { ParamRow, StageShapes } from '../analysis/graph.ts';
+import type { ModelSummary } from '../analysis/graph.ts';
 import type { CheckExpectation } from '../expected.ts';
 import type { ManifestCheck } from '../manifest.ts';
 import type { CheckResult } from '../report-schema.ts';
 
-/** What the checks read from a rebuilt model; networks keep only this (their weights are freed at once). */
-export interface ModelSummary {
-  shapes: StageShapes;
-  rows: ParamRow[];
-}
+export type { ModelSummary } from '../analysis/graph.ts';
 
 export type Built =
   | { ok: true; model?: tf.LayersModel; summary: ModelSummary }

@@ -1,6 +1,7 @@
 // Check 5, "nested function classes": zero the last layer of the residual branch in the rebuilt block;
 // a post-activation block must then compute relu(x), a pre-activation block exactly x.
 import * as tf from '@tensorflow/tfjs';
+import { canonicalize } from '../analysis/canonical.ts';
 import { readBlock } from '../analysis/graph.ts';
 import { blockKey, describeBlockCase } from '../items.ts';
 import { seedWeights } from '../topology.ts';
@@ -17,9 +18,10 @@ export const identityCheck: CheckRunner = (check, expected, ctx) => {
   const got = modelOr(ctx, blockKey(fn, k), what);
   if (!('model' in got)) return combine([got], '');
   const model = got.model;
-  const block = readBlock(model);
+  const block = readBlock(canonicalize(model));
   if ('error' in block) return combine([{ ok: false, status: 'failed', line: `${what}: ${block.error}` }], '');
-  const last = [...block.branchLayers].reverse().find((l) => l.trainableWeights.length > 0);
+  const lastName = block.branchLayers.at(-1);
+  const last = lastName === undefined ? undefined : model.getLayer(lastName);
   if (!last)
     return combine(
       [{ ok: false, status: 'failed', line: `${what}: the residual branch has no layer with weights` }],
@@ -32,7 +34,7 @@ export const identityCheck: CheckRunner = (check, expected, ctx) => {
     last.getWeights().map((w, i) => (trainable.has(last.weights[i]?.name ?? '') ? tf.zerosLike(w) : w.clone())),
   );
   const verdict = tf.tidy((): CaseVerdict => {
-    const x = tf.randomNormal([2, ...k.inputShape], 0, 1, 'float32', ctx.seed);
+    const x = tf.randomNormal([2, ...k.input], 0, 1, 'float32', ctx.seed);
     const y = model.predict(x) as tf.Tensor;
     const want = expected.expect === 'relu' ? tf.relu(x) : x;
     if (!y.shape.every((d, i) => d === want.shape[i])) {

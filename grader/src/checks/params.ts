@@ -1,53 +1,58 @@
-// Check 3: trainable and total parameter counts against the reference under each accepted convention.
-// The report names the convention matched, or the difference and the first layer where counts part.
+// Check 3: parameter counts in canonical form (analysis/canonical.ts: a convolution's bias and a BN on the
+// projection shortcut are conventions, not counted) against the reference's. The report gives the model's
+// own trainable and total counts and names the conventions; on a mismatch, the first layer where counts part.
 import type { z } from 'zod';
-import { type ParamRow, paramTotals } from '../analysis/graph.ts';
+import { type Conventions, describeConventions } from '../analysis/canonical.ts';
+import { type ModelSummary, paramTotals } from '../analysis/graph.ts';
 import type { BlockParams } from '../expected.ts';
 import { blockKey, describeBlockCase, describeNetCase, netKey } from '../items.ts';
 import { type CaseVerdict, type CheckRunner, combine, summaryOr } from './context.ts';
 
-type Conventions = z.infer<typeof BlockParams>['cases'][number]['conventions'];
+type Reference = z.infer<typeof BlockParams>['cases'][number]['reference'];
 
 const n = (v: number) => v.toLocaleString('en-US');
 
-/** Compare a model's parameter rows with the conventions; on a mismatch, name the closest one and the first differing layer. */
-export function compareParams(
-  rows: readonly ParamRow[],
-  conventions: Conventions,
-  what: string,
-): CaseVerdict & { convention?: string } {
+/** Sum the conventions seen over several models (one description for a whole check). */
+export function mergeConventions(list: readonly Conventions[]): Conventions | undefined {
+  const [first, ...rest] = list;
+  if (!first) return undefined;
+  const merged = structuredClone(first) as unknown as Record<string, Record<string, number>>;
+  for (const c of rest as unknown as Array<Record<string, Record<string, number>>>)
+    for (const [group, counts] of Object.entries(c))
+      for (const [key, v] of Object.entries(counts)) {
+        const into = merged[group] ?? {};
+        into[key] = (into[key] ?? 0) + v;
+        merged[group] = into;
+      }
+  return merged as unknown as Conventions;
+}
+
+/** Compare a model's canonical parameter rows with the reference's; on a mismatch, the first differing layer. */
+export function compareParams(summary: ModelSummary, reference: Reference, what: string): CaseVerdict {
+  const { rows, counts } = summary;
   const got = paramTotals(rows);
-  const match = conventions.find((c) => c.trainable === got.trainable && c.total === got.total);
-  if (match)
-    return {
-      ok: true,
-      line: `${what}: ${n(got.trainable)} trainable / ${n(got.total)} total (${match.name})`,
-      convention: match.name,
-    };
-  // The convention the student follows longest (e.g. conv bias on) explains the difference best.
-  const firstDiff = (c: Conventions[number]) => {
-    const i = c.rows.findIndex(
-      ([kind, t, total], j) => rows[j]?.kind !== kind || rows[j]?.trainable !== t || rows[j]?.total !== total,
-    );
-    return i < 0 ? c.rows.length : i;
-  };
-  const closest = [...conventions].sort(
-    (a, b) => firstDiff(b) - firstDiff(a) || Math.abs(a.total - got.total) - Math.abs(b.total - got.total),
-  )[0];
-  if (!closest) return { ok: false, status: 'failed', line: `${what}: no reference counts to compare with` };
-  const i = firstDiff(closest) === closest.rows.length ? -1 : firstDiff(closest);
-  const at = i < 0 ? Math.min(rows.length, closest.rows.length) : i;
+  const own = `${n(counts.trainable)} trainable / ${n(counts.total)} total`;
+  if (got.trainable === reference.trainable && got.total === reference.total)
+    return { ok: true, line: `${what}: ${own} (${describeConventions(summary.conventions)})` };
+  let at = reference.rows.findIndex(
+    ([kind, t, total], j) => rows[j]?.kind !== kind || rows[j]?.trainable !== t || rows[j]?.total !== total,
+  );
+  if (at < 0) at = reference.rows.length;
   const mine = rows[at];
-  const ref = closest.rows[at];
+  const ref = reference.rows[at];
   const where = mine
     ? `first difference at weighted layer #${at + 1} '${mine.name}' (${mine.kind}, ${n(mine.total)} params)${ref ? `, reference has ${ref[0]} with ${n(ref[2])}` : ', which the reference does not have'}`
     : ref
       ? `the reference has more layers, from #${at + 1} (${ref[0]}, ${n(ref[2])} params)`
       : 'same layers, different counts';
+  const canonical =
+    got.total === counts.total && got.trainable === counts.trainable
+      ? ''
+      : `; not counting conv bias or a projection's BN (conventions, not differences): ${n(got.trainable)} / ${n(got.total)}`;
   return {
     ok: false,
     status: 'failed',
-    line: `${what}: ${n(got.trainable)} trainable / ${n(got.total)} total, reference (${closest.name}) ${n(closest.trainable)} / ${n(closest.total)}: ${where}`,
+    line: `${what}: ${own}${canonical}, reference ${n(reference.trainable)} / ${n(reference.total)}: ${where}`,
   };
 }
 
@@ -55,25 +60,22 @@ export const paramsCheck: CheckRunner = (check, expected, ctx) => {
   const fn = check.target;
   const cases =
     expected.kind === 'block-params'
-      ? expected.cases.map((k) => ({
-          what: describeBlockCase(fn, k),
-          key: blockKey(fn, k),
-          conventions: k.conventions,
-        }))
+      ? expected.cases.map((k) => ({ what: describeBlockCase(fn, k), key: blockKey(fn, k), reference: k.reference }))
       : expected.kind === 'net-params'
-        ? expected.cases.map((k) => ({ what: describeNetCase(fn, k), key: netKey(fn, k), conventions: k.conventions }))
+        ? expected.cases.map((k) => ({ what: describeNetCase(fn, k), key: netKey(fn, k), reference: k.reference }))
         : undefined;
   if (!cases)
     throw new Error(`${check.id}: a params check needs block-params or net-params data, got ${expected.kind}`);
-  const matched = new Set<string>();
-  const verdicts = cases.map(({ what, key, conventions }) => {
+  const matched: Conventions[] = [];
+  const verdicts = cases.map(({ what, key, reference }) => {
     const got = summaryOr(ctx, key, what);
     if (!('summary' in got)) return got;
-    const v = compareParams(got.summary.rows, conventions, what);
-    if (v.convention) matched.add(v.convention);
+    const v = compareParams(got.summary, reference, what);
+    if (v.ok) matched.push(got.summary.conventions);
     return v;
   });
-  const convention = [...matched].join('; ') || undefined;
+  const merged = mergeConventions(matched);
+  const convention = merged ? describeConventions(merged) : undefined;
   return combine(
     verdicts,
     `parameter counts match the reference${convention ? ` (${convention})` : ''}`,

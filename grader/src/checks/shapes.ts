@@ -5,8 +5,8 @@ import { type CaseVerdict, type CheckRunner, combine, fmtShape, sameShape, summa
 
 function channelHint(found: readonly number[], expected: readonly number[], numChannels: number): string {
   const [fc, ec] = [found.at(-1), expected.at(-1)];
-  if (fc !== ec && fc === numChannels && ec === 4 * numChannels)
-    return ': the block must expand to 4·numChannels channels';
+  if (fc !== ec && fc === numChannels && ec !== undefined && ec % numChannels === 0)
+    return `: the block must expand to ${ec / numChannels}·numChannels channels`;
   if (fc !== ec) return `: ${fc} channels instead of ${ec}`;
   const [fh, eh] = [found[0] ?? 0, expected[0] ?? 0];
   if (fh > eh) return ': the block does not downsample by its stride';
@@ -32,7 +32,7 @@ export const shapesCheck: CheckRunner = (check, expected, ctx) => {
           : {
               ok: false,
               status: 'failed',
-              line: `${what}: expected output ${fmtShape(k.output)}, found ${fmtShape(found)}${channelHint(found, k.output, k.numChannels)}`,
+              line: `${what}: expected output ${fmtShape(k.output)}, found ${fmtShape(found)}${channelHint(found, k.output, Number(k.args[0]))}`,
             },
       );
     }

@@ -1,24 +1,15 @@
-// Check 4: the sequence of layer kinds on each residual branch, read from the rebuilt graph, against the
-// expected patterns (every accepted stride position / shortcut input); expected and found side by side.
-import { readBlock } from '../analysis/graph.ts';
-import { blockKey, describeBlockCase } from '../items.ts';
+// Check 4: layer kinds, read from the rebuilt graph's canonical form (analysis/canonical.ts), against the
+// reference's: for a block its residual branch, shortcut and what follows the addition; for a network its
+// stem, every block and its head. Expected and found side by side; the conventions matched are named.
+import { type Conventions, canonicalize, describeConventions } from '../analysis/canonical.ts';
+import { type BlockSignature, readBlock } from '../analysis/graph.ts';
+import { blockKey, describeBlockCase, describeNetCase, netKey } from '../items.ts';
 import type { BranchComparison } from '../report-schema.ts';
-import { type CaseVerdict, type CheckRunner, combine, modelOr } from './context.ts';
+import { type CaseVerdict, type CheckRunner, combine, modelOr, summaryOr } from './context.ts';
+import { mergeConventions } from './params.ts';
 
 const show = (kinds: readonly string[]) => (kinds.length ? kinds.join(' → ') : '(nothing)');
 const same = (a: readonly string[], b: readonly string[]) => a.join(' ') === b.join(' ');
-
-/** The expected alternative closest to what was found (most leading kinds in common), for display. */
-function closest(alternatives: readonly string[][], found: readonly string[]): string[] {
-  const prefix = (a: readonly string[]) => {
-    let i = 0;
-    while (i < a.length && a[i] === found[i]) i++;
-    return i;
-  };
-  return [
-    ...(alternatives.find((a) => same(a, found)) ?? [...alternatives].sort((x, y) => prefix(y) - prefix(x))[0] ?? []),
-  ];
-}
 
 /** Say what is wrong in words a student can act on. */
 function diagnose(part: string, expected: readonly string[], found: readonly string[]): string {
@@ -40,34 +31,100 @@ function diagnose(part: string, expected: readonly string[], found: readonly str
   return `${part}: ${why}; expected ${show(expected)}, found ${show(found)}`;
 }
 
+/** Compare one block's parts; push each part for display, return the problems. */
+function compareBlock(
+  label: string,
+  want: BlockSignature,
+  found: BlockSignature,
+  branches: BranchComparison[] | undefined,
+): string[] {
+  const parts: Array<[string, string[], string[]]> = [
+    ['branch', want.branch, found.branch],
+    ['shortcut', want.shortcut, found.shortcut],
+    ['after the addition', want.after, found.after],
+  ];
+  const problems: string[] = [];
+  for (const [part, expected, kinds] of parts) {
+    branches?.push({ block: `${label} ${part}`, expected, found: kinds });
+    if (!same(expected, kinds)) problems.push(diagnose(part, expected, kinds));
+  }
+  return problems;
+}
+
+const withConvention = (conventions: Conventions[]) => {
+  const merged = mergeConventions(conventions);
+  const convention = merged && describeConventions(merged);
+  return convention ? { convention } : {};
+};
+
 export const structureCheck: CheckRunner = (check, expected, ctx) => {
-  if (expected.kind !== 'block-structure')
-    throw new Error(`${check.id}: a structure check needs block-structure data, got ${expected.kind}`);
   const fn = check.target;
   const branches: BranchComparison[] = [];
-  const verdicts: CaseVerdict[] = expected.cases.map((k) => {
-    const what = describeBlockCase(fn, k);
-    const got = modelOr(ctx, blockKey(fn, k), what);
-    if (!('model' in got)) return got;
-    const found = readBlock(got.model);
-    if ('error' in found) return { ok: false, status: 'failed', line: `${what}: ${found.error}` };
-    const parts: Array<[string, string[][], string[]]> = [
-      ['branch', k.branch, found.branch],
-      ['shortcut', k.shortcut, found.shortcut],
-      ['after the addition', k.after, found.after],
-    ];
-    const problems: string[] = [];
-    for (const [part, alternatives, kinds] of parts) {
-      const want = closest(alternatives, kinds);
-      branches.push({ block: `${what} ${part}`, expected: want, found: kinds });
-      if (!alternatives.some((a) => same(a, kinds))) problems.push(diagnose(part, want, kinds));
+  const matched: Conventions[] = [];
+  if (expected.kind === 'block-structure') {
+    const verdicts: CaseVerdict[] = expected.cases.map((k) => {
+      const what = describeBlockCase(fn, k);
+      const got = modelOr(ctx, blockKey(fn, k), what);
+      if (!('model' in got)) return got;
+      const g = canonicalize(got.model);
+      const found = readBlock(g);
+      if ('error' in found) return { ok: false, status: 'failed', line: `${what}: ${found.error}` };
+      const problems = compareBlock(what, k, found, branches);
+      if (problems.length) return { ok: false, status: 'failed', line: `${what}: ${problems.join('; ')}` };
+      matched.push(g.conventions);
+      return {
+        ok: true,
+        line: `${what}: ${show(found.branch)} + ${found.shortcut.length ? show(found.shortcut) : 'identity'}`,
+      };
+    });
+    return combine(verdicts, 'the residual branches have the expected layers in the expected order', {
+      branches,
+      ...withConvention(matched),
+    });
+  }
+  if (expected.kind !== 'net-structure')
+    throw new Error(`${check.id}: a structure check needs block-structure or net-structure data, got ${expected.kind}`);
+  // Each network counts as three parts (stem, blocks, head): a wrong head costs a third, not the lot.
+  const verdicts: CaseVerdict[] = expected.cases.flatMap((k): CaseVerdict[] => {
+    const what = describeNetCase(fn, k);
+    const got = summaryOr(ctx, netKey(fn, k), what);
+    if (!('summary' in got)) return [got, got, got];
+    const layout = got.summary.layout;
+    if ('error' in layout) {
+      const v: CaseVerdict = { ok: false, status: 'failed', line: `${what}: ${layout.error}` };
+      return [v, v, v];
     }
-    return problems.length
-      ? { ok: false, status: 'failed', line: `${what}: ${problems.join('; ')}` }
-      : {
-          ok: true,
-          line: `${what}: ${show(found.branch)} + ${show(found.shortcut) === '(nothing)' ? 'identity' : show(found.shortcut)}`,
-        };
+    const part = (name: string, want: string[], found: string[]): CaseVerdict => {
+      branches.push({ block: `${what} ${name}`, expected: want, found });
+      return same(want, found)
+        ? { ok: true, line: `${what} ${name}: ${show(found)}` }
+        : { ok: false, status: 'failed', line: `${what} ${diagnose(name, want, found)}` };
+    };
+    const stem = part('stem', k.stem, layout.stem);
+    const wantBlocks = k.blocks.flatMap(({ count, ...sig }) => Array.from({ length: count }, () => sig));
+    let blocks: CaseVerdict = { ok: true, line: `${what}: ${wantBlocks.length} residual blocks as expected` };
+    if (layout.blocks.length !== wantBlocks.length)
+      blocks = {
+        ok: false,
+        status: 'failed',
+        line: `${what}: ${layout.blocks.length} residual blocks instead of ${wantBlocks.length}`,
+      };
+    else
+      for (const [i, want] of wantBlocks.entries()) {
+        const found = layout.blocks[i] as BlockSignature;
+        const problems = compareBlock(`${what} block ${i + 1}`, want, found, undefined);
+        if (problems.length) {
+          compareBlock(`${what} block ${i + 1}`, want, found, branches);
+          blocks = { ok: false, status: 'failed', line: `${what} block ${i + 1}: ${problems.join('; ')}` };
+          break;
+        }
+      }
+    const head = part('head', k.head, layout.head);
+    if (stem.ok && blocks.ok && head.ok) matched.push(got.summary.conventions);
+    return [stem, blocks, head];
   });
-  return combine(verdicts, 'the residual branches have the expected layers in the expected order', { branches });
+  return combine(verdicts, 'the stem, every residual block and the head have the expected layers in order', {
+    branches,
+    ...withConvention(matched),
+  });
 };
