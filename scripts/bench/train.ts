@@ -3,7 +3,7 @@
 // Each backend runs in its own child process, so one that cannot train (stock wasm has no
 // Conv2DBackpropFilter) or takes too long shows "n/a (reason)" instead of ending the bench.
 // Environment: BENCH_TRAIN_SIZES (28,96), BENCH_TRAIN_SECONDS (10 per measurement),
-// BENCH_TRAIN_BACKENDS (tensorflow,wasm,wasm-2workers,wasm-stock,cpu), BENCH_TRAIN_REPEATS (1 round),
+// BENCH_TRAIN_BACKENDS (tensorflow,onednn,wasm,wasm-2workers,wasm-stock,cpu), BENCH_TRAIN_REPEATS (1 round),
 // BENCH_TRAIN_PROFILE (1).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -28,7 +28,7 @@ interface ChildResult {
 }
 type Outcome = ChildResult | { error: string };
 
-const BACKENDS = ['tensorflow', 'wasm', 'wasm-2workers', 'wasm-stock', 'cpu'] as const;
+const BACKENDS = ['tensorflow', 'onednn', 'wasm', 'wasm-2workers', 'wasm-stock', 'cpu'] as const;
 type BenchBackend = (typeof BACKENDS)[number];
 
 function envList(name: string, fallback: string): string[] {
@@ -133,7 +133,8 @@ export async function run(): Promise<{ name: string; rows: Row[]; notes: string[
       runs.set('pytorch', [...(runs.get('pytorch') ?? []), { got: torch, base }]);
       for (const backend of backends) {
         if (failed.has(backend)) continue; // a backend that cannot train will not start to on round 2
-        const profile = round === 0 && process.env.BENCH_TRAIN_PROFILE !== '0' && backend === 'wasm';
+        const profile =
+          round === 0 && process.env.BENCH_TRAIN_PROFILE !== '0' && (backend === 'wasm' || backend === 'onednn');
         const got = runChild(process.execPath, childArgs(backend, size, seconds, profile), timeoutS);
         if ('error' in got) failed.add(backend);
         runs.set(backend, [...(runs.get(backend) ?? []), { got, base }]);

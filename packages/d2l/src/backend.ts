@@ -1,5 +1,5 @@
 // Backend choice, as the book's `try_gpu`: the best engine this machine can run, never a silent downgrade.
-// Order for 'auto': tensorflow (GPU, then CPU) → webgpu → wasm → cpu. Each skipped path leaves a
+// Order for 'auto': tensorflow (GPU, then CPU) → onednn (native CPU kernels) → webgpu → wasm → cpu. Each skipped path leaves a
 // one-line reason in `skipped`, so every report can say what ran and why the others did not.
 // The walk itself (`selectBackend`) takes its paths as data, so the tests drive it with fake loaders
 // and no GPU; the real loaders below are the only code that touches native packages.
@@ -11,9 +11,9 @@ import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { registerThreadedWasm, restoreStockWasm, wasmThreadsInUse, wasmThreadsWanted } from './wasm/threads.ts';
 
-export type BackendChoice = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | 'tensorflow' | 'onednn' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendName = Exclude<BackendChoice, 'auto'>;
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'onednn', 'webgpu', 'wasm', 'cpu'];
 
 export interface BackendInfo {
   /** The TF.js backend that now runs every op. */
@@ -28,6 +28,8 @@ export interface BackendInfo {
 export const INSTALL_HINTS: Record<BackendName, string> = {
   tensorflow:
     'with network access (or a mirror: TFJS_NODE_CDN_STORAGE), run `npx pnpm@10 rebuild -r @tensorflow/tfjs-node-gpu @tensorflow/tfjs-node` (the GPU build needs CUDA 11.2 + cuDNN 8.1); see docs/gpu.md',
+  onednn:
+    'install oneDNN and a C++ compiler (Debian/Ubuntu: `apt-get install libdnnl-dev g++`; Homebrew: `brew install onednn`; conda: `conda install -c conda-forge onednn`), then `npx pnpm@10 rebuild @course/onednn`; see docs/onednn-training.md',
   webgpu:
     'needs the `webgpu` npm package (Dawn) and a GPU with Vulkan/Metal/D3D12 drivers; check with `npx pnpm@10 backends` (see docs/gpu.md)',
   wasm: 'reinstall dependencies: `npx pnpm@10 install` (the .wasm files ship in @tensorflow/tfjs-backend-wasm)',
@@ -298,6 +300,18 @@ async function loadWasm(): Promise<LoadedBackend> {
   return { device: `cpu (wasm, XNNPACK, ${n} thread${n === 1 ? '' : 's'})`, gpu: false };
 }
 
+// ---------------------------------------------------------------- onednn (the @course/onednn addon)
+
+async function loadOnednn(): Promise<LoadedBackend> {
+  const { onednnDevice, ONEDNN_BACKEND, registerOnednnBackend, registerOnednnGradients } = await import(
+    './onednn/index.ts'
+  );
+  const addon = registerOnednnBackend();
+  await activate(ONEDNN_BACKEND as BackendName);
+  registerOnednnGradients();
+  return { device: onednnDevice(addon), gpu: false };
+}
+
 async function loadCpu(): Promise<LoadedBackend> {
   await activate('cpu');
   return { device: 'cpu (pure JavaScript)', gpu: false };
@@ -307,6 +321,7 @@ async function loadCpu(): Promise<LoadedBackend> {
 export const BACKEND_PATHS: readonly BackendPath[] = [
   { backend: 'tensorflow', label: 'tensorflow-gpu', load: () => loadTensorflow('@tensorflow/tfjs-node-gpu') },
   { backend: 'tensorflow', label: 'tensorflow-cpu', load: () => loadTensorflow('@tensorflow/tfjs-node') },
+  { backend: 'onednn', label: 'onednn', load: loadOnednn },
   { backend: 'webgpu', label: 'webgpu', load: loadWebgpu },
   { backend: 'wasm', label: 'wasm', load: loadWasm },
   { backend: 'cpu', label: 'cpu', load: loadCpu },
@@ -379,7 +394,12 @@ export function fallbackNote(info: BackendInfo): string | undefined {
     return `${ran} For the GPU paths see docs/gpu.md (tfjs-node-gpu needs CUDA 11.2 + cuDNN 8.1).`;
   const native = info.skipped.filter((s) => s.startsWith('tensorflow'));
   const why = native.length > 0 ? ` (${native.map((s) => s.slice(0, 140)).join('; ')})` : '';
-  return `${ran} Native TensorFlow unavailable${why}. To get it: ${INSTALL_HINTS.tensorflow}`;
+  const tensorflow = `Native TensorFlow unavailable${why}. To get it: ${INSTALL_HINTS.tensorflow}`;
+  if (info.name === 'onednn') return `${ran} ${tensorflow}`;
+  // The native CPU kernels are the next-best path: say in one line why they are off and how to get them.
+  const onednn = info.skipped.find((s) => s.startsWith('onednn:'));
+  const off = onednn ? ` Native oneDNN kernels off (${onednn.slice('onednn: '.length, 200)}).` : '';
+  return `${ran} ${tensorflow}${off}`;
 }
 
 let current: BackendInfo | undefined;
@@ -390,7 +410,7 @@ export function currentBackend(): BackendInfo | undefined {
 }
 
 /**
- * Select a backend. 'auto' walks tensorflow → webgpu → wasm → cpu; a named backend that cannot load
+ * Select a backend. 'auto' walks tensorflow → onednn → webgpu → wasm → cpu; a named backend that cannot load
  * throws BackendUnavailableError (one line, with the install hint). Unless quiet, an automatic choice
  * that lands on a CPU path says so on stderr.
  */

@@ -1,0 +1,121 @@
+// The `onednn` TF.js backend: the cpu backend's tensors and kernels, with the step's heavy kernels
+// (convolutions and both their gradients, BatchNorm and its gradient, max pooling, leading-axis
+// reductions, the full-size element-wise ops) run by the oneDNN addon (@course/onednn).
+//
+// Why the cpu backend's arrays and not the wasm heap: with the convolutions native, what is left of
+// a step is element-wise and reduction passes. On wasm they run as 128-bit XNNPACK code on a pool
+// that would compete with oneDNN's for the two cores (0.3 s of a 96 px step in the wasm profile,
+// where PyTorch's whole step is 0.34 s); natively they are AVX-512 loops on oneDNN's one OpenMP pool,
+// and the cpu backend hands kernels plain Float32Arrays the addon can write in place, with no heap
+// growth or 4 GB limit to manage. A distinct backend name keeps `cpu` itself the pure-JavaScript
+// reference that the tests compare against.
+import { availableParallelism } from 'node:os';
+import { loadOnednn, type OnednnAddon } from '@course/onednn';
+import * as tf from '@tensorflow/tfjs';
+import { batchNormKernels, momentsHooks, registerOnednnGradients } from './batch-norm.ts';
+import { type KernelContext, onednnKernels } from './kernels.ts';
+import { markEscaped, release } from './pool.ts';
+
+export const ONEDNN_BACKEND = 'onednn';
+
+/** Threads for oneDNN's pool: D2L_ONEDNN_THREADS, else every core. */
+export function onednnThreadsWanted(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.D2L_ONEDNN_THREADS;
+  if (raw === undefined || raw === '') return availableParallelism();
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`D2L_ONEDNN_THREADS must be a positive integer, got '${raw}'`);
+  return n;
+}
+
+interface CpuData {
+  data: { get(id: object): { values?: unknown } | undefined; has(id: object): boolean };
+  disposeData(dataId: object, force?: boolean): boolean;
+  readSync(dataId: object): unknown;
+  read(dataId: object): Promise<unknown>;
+}
+
+/** A cpu backend whose disposed tensors give their buffers back to the pool, and whose reads mark them escaped. */
+function pooledCpuBackend(cpu: tf.KernelBackend): tf.KernelBackend {
+  const Cpu = cpu.constructor as new () => CpuData;
+  const backend = new Cpu();
+  const { disposeData, readSync, read } = backend;
+  backend.disposeData = function (dataId, force) {
+    const values = this.data.get(dataId)?.values;
+    const released = disposeData.call(this, dataId, force);
+    if (released) release(values);
+    return released;
+  };
+  backend.readSync = function (dataId) {
+    markEscaped(this.data.get(dataId)?.values);
+    return readSync.call(this, dataId);
+  };
+  backend.read = function (dataId) {
+    markEscaped(this.data.get(dataId)?.values);
+    return read.call(this, dataId);
+  };
+  return backend as unknown as tf.KernelBackend;
+}
+
+/** A cpu kernel whose output may be a view of an input's buffer (Slice's subarray): that buffer must never be reused. */
+function viewsEscape(kernel: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const out = kernel(args);
+    const backend = args.backend as unknown as CpuData;
+    const inputs = Object.values(args.inputs).filter((t): t is tf.TensorInfo => t !== undefined);
+    for (const o of Array.isArray(out) ? out : [out]) {
+      const v = backend.data.get(o.dataId)?.values;
+      if (!ArrayBuffer.isView(v)) continue;
+      for (const t of inputs) {
+        const u = backend.data.get(t.dataId)?.values;
+        if (ArrayBuffer.isView(u) && u.buffer === v.buffer && o.dataId !== t.dataId) markEscaped(u);
+      }
+    }
+    return out;
+  };
+}
+
+let registered: OnednnAddon | undefined;
+
+/** Register the `onednn` backend and its kernels (once); throws the addon's one-line reason when it is not built. */
+export function registerOnednnBackend(): OnednnAddon {
+  if (registered) return registered;
+  const load = loadOnednn();
+  if (!load.ok) throw new Error(load.reason);
+  const { addon } = load;
+  addon.setThreads(onednnThreadsWanted());
+  const cpu = tf.findBackend('cpu'); // initialises the cpu backend when it is not yet running
+  if (!cpu) throw new Error('the TF.js cpu backend is not registered');
+  tf.registerBackend(ONEDNN_BACKEND, () => pooledCpuBackend(cpu), 0);
+  const cpuKernels = new Map(tf.getKernelsForBackend('cpu').map((k) => [k.kernelName, k]));
+  const ctx: KernelContext = {
+    addon,
+    stock(name) {
+      const k = cpuKernels.get(name);
+      if (!k) throw new Error(`onednn: no cpu kernel ${name} to fall back to`);
+      return k.kernelFunc;
+    },
+  };
+  const ours = { ...onednnKernels(ctx, momentsHooks), ...batchNormKernels(ctx) };
+  for (const [kernelName, k] of cpuKernels) {
+    if (!(kernelName in ours))
+      tf.registerKernel({ ...k, backendName: ONEDNN_BACKEND, kernelFunc: viewsEscape(k.kernelFunc) });
+  }
+  for (const [kernelName, kernelFunc] of Object.entries(ours)) {
+    tf.registerKernel({ kernelName, backendName: ONEDNN_BACKEND, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+  }
+  registered = addon;
+  return addon;
+}
+
+/** The device line: library version, the instruction set its float32 convolutions run on, threads. */
+export function onednnDevice(addon: OnednnAddon): string {
+  // A 3×3 convolution's implementation ("brgconv:avx512_core") names the kernels training runs on;
+  // the library's top ISA (avx512_core_amx here) only serves bf16/int8.
+  const impl = addon.convImpl('f', [1, 8, 8, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1]);
+  const isa = impl.split(':').at(-1) || addon.info().isa;
+  const { version, threads } = addon.info();
+  return `cpu (oneDNN ${version}, ${isa}, ${threads} thread${threads === 1 ? '' : 's'})`;
+}
+
+/** Gradients that must sit in front of TF.js's while onednn runs (re-run after others re-register theirs). */
+export { registerOnednnGradients };

@@ -1,0 +1,680 @@
+// oneDNN kernels for TF.js tensors: float32, activations NHWC, filters HWIO (TF.js's layouts, which
+// oneDNN's AVX-512 kernels read directly, so activations are never reordered). Every function is
+// synchronous and works in the caller's Float32Arrays: the JavaScript side allocates each output and
+// the addon writes it. Primitives (with their JIT code) are built once per shape and kept; filters
+// are reordered into the primitive's blocked layout once per filter tensor (the caller passes a key
+// that changes whenever the filter does). One thread pool: oneDNN's OpenMP pool, which the plain
+// loops below (BatchNorm, reductions, pooling gradient) share.
+#include <napi.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <dnnl.hpp>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+using namespace dnnl;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+using dims = memory::dims;
+
+namespace {
+
+engine& cpu() {
+  static engine e(engine::kind::cpu, 0);
+  return e;
+}
+stream& strm() {
+  static stream s(cpu());
+  return s;
+}
+
+// ---------------------------------------------------------------- argument helpers
+
+struct Fail {
+  std::string what;
+};
+
+float* f32(const Napi::Value& v, size_t count, const char* name) {
+  if (v.IsNull() || v.IsUndefined()) return nullptr;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw Fail{std::string(name) + " must be a Float32Array"};
+  auto a = v.As<Napi::Float32Array>();
+  if (a.ElementLength() < count)
+    throw Fail{std::string(name) + " has " + std::to_string(a.ElementLength()) + " elements, needs " +
+               std::to_string(count)};
+  return a.Data();
+}
+
+float* need(const Napi::Value& v, size_t count, const char* name) {
+  float* p = f32(v, count, name);
+  if (!p) throw Fail{std::string(name) + " is missing"};
+  return p;
+}
+
+std::vector<int64_t> ints(const Napi::Value& v, size_t count, const char* name) {
+  if (!v.IsArray()) throw Fail{std::string(name) + " must be an array of integers"};
+  auto a = v.As<Napi::Array>();
+  if (a.Length() != count) throw Fail{std::string(name) + " must have " + std::to_string(count) + " entries"};
+  std::vector<int64_t> out(count);
+  for (uint32_t i = 0; i < count; i++) out[i] = a.Get(i).As<Napi::Number>().Int64Value();
+  return out;
+}
+
+std::string keyOf(char kind, const std::vector<int64_t>& d, int flags) {
+  std::string k(1, kind);
+  for (int64_t v : d) k += "," + std::to_string(v);
+  return k + "/" + std::to_string(flags);
+}
+
+template <typename F>
+Napi::Value guarded(const Napi::CallbackInfo& info, F body) {
+  try {
+    body();
+  } catch (const Fail& f) {
+    Napi::TypeError::New(info.Env(), "onednn: " + f.what).ThrowAsJavaScriptException();
+  } catch (const dnnl::error& e) {
+    Napi::Error::New(info.Env(), std::string("onednn: ") + e.what()).ThrowAsJavaScriptException();
+  } catch (const std::exception& e) {
+    Napi::Error::New(info.Env(), std::string("onednn: ") + e.what()).ThrowAsJavaScriptException();
+  }
+  return info.Env().Undefined();
+}
+
+// ---------------------------------------------------------------- convolution geometry
+
+// [n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, padTop, padLeft, padBottom, padRight]
+constexpr size_t CONV_DIMS = 17;
+struct Conv {
+  int64_t n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
+  std::vector<int64_t> raw;
+  memory::desc src() const { return {{n, ic, ih, iw}, dt::f32, tag::nhwc}; }
+  memory::desc dst() const { return {{n, oc, oh, ow}, dt::f32, tag::nhwc}; }
+  memory::desc userWeights() const { return {{oc, ic, kh, kw}, dt::f32, tag::hwio}; }
+  memory::desc anyWeights() const { return {{oc, ic, kh, kw}, dt::f32, tag::any}; }
+  memory::desc bias() const { return {{oc}, dt::f32, tag::x}; }
+  dims strides() const { return {sh, sw}; }
+  dims dilates() const { return {dh - 1, dw - 1}; }
+  dims padL() const { return {pt, pl}; }
+  dims padR() const { return {pb, pr}; }
+  size_t srcSize() const { return size_t(n * ih * iw * ic); }
+  size_t dstSize() const { return size_t(n * oh * ow * oc); }
+  size_t weightSize() const { return size_t(kh * kw * ic * oc); }
+};
+
+Conv convOf(const Napi::Value& v) {
+  auto d = ints(v, CONV_DIMS, "conv dims");
+  return {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15], d[16], d};
+}
+
+convolution_forward::primitive_desc forwardPd(const Conv& c, bool bias, bool relu) {
+  auto d = bias ? convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, c.src(),
+                                            c.anyWeights(), c.bias(), c.dst(), c.strides(), c.dilates(), c.padL(),
+                                            c.padR())
+                : convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, c.src(),
+                                            c.anyWeights(), c.dst(), c.strides(), c.dilates(), c.padL(), c.padR());
+  primitive_attr attr;
+  if (relu) {
+    post_ops ops;
+    ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+    attr.set_post_ops(ops);
+  }
+  return convolution_forward::primitive_desc(d, attr, cpu());
+}
+
+/** A filter in the layout a primitive wants, refreshed only when the caller's filter key changes. */
+struct PackedWeights {
+  memory user, packed;
+  reorder pack;
+  bool reordered = false;
+  double key = -1;
+  void init(const memory::desc& userMd, const memory::desc& want) {
+    user = memory(userMd, cpu(), DNNL_MEMORY_NONE);
+    reordered = want != userMd;
+    if (reordered) {
+      packed = memory(want, cpu());
+      pack = reorder(user, packed);
+    }
+  }
+  memory& get(float* w, double wkey) {
+    if (!reordered) {
+      user.set_data_handle(w);
+      return user;
+    }
+    if (wkey <= 0 || wkey != key) {
+      user.set_data_handle(w);
+      pack.execute(strm(), user, packed);
+      key = wkey;
+    }
+    return packed;
+  }
+};
+
+struct Forward {
+  convolution_forward prim;
+  memory src, dst, bias;
+  PackedWeights w;
+  std::string impl;
+};
+struct BackwardData {
+  convolution_backward_data prim;
+  memory diffDst, diffSrc;
+  PackedWeights w;
+  std::string impl;
+};
+struct BackwardWeights {
+  convolution_backward_weights prim;
+  memory src, diffDst, diffWeights, userDiffWeights, diffBias;
+  reorder unpack;
+  bool reordered = false;
+  std::string impl;
+};
+
+std::unordered_map<std::string, std::unique_ptr<Forward>> forwards;
+std::unordered_map<std::string, std::unique_ptr<BackwardData>> backwardData;
+std::unordered_map<std::string, std::unique_ptr<BackwardWeights>> backwardWeights;
+
+Forward& forward(const Conv& c, bool bias, bool relu) {
+  auto key = keyOf('f', c.raw, (bias ? 1 : 0) | (relu ? 2 : 0));
+  auto it = forwards.find(key);
+  if (it != forwards.end()) return *it->second;
+  auto pd = forwardPd(c, bias, relu);
+  auto e = std::make_unique<Forward>();
+  e->prim = convolution_forward(pd);
+  e->src = memory(pd.src_desc(), cpu(), DNNL_MEMORY_NONE);
+  e->dst = memory(pd.dst_desc(), cpu(), DNNL_MEMORY_NONE);
+  if (bias) e->bias = memory(pd.bias_desc(), cpu(), DNNL_MEMORY_NONE);
+  e->w.init(c.userWeights(), pd.weights_desc());
+  e->impl = pd.impl_info_str();
+  return *(forwards[key] = std::move(e));
+}
+
+BackwardData& backwardDataOf(const Conv& c) {
+  auto key = keyOf('d', c.raw, 0);
+  auto it = backwardData.find(key);
+  if (it != backwardData.end()) return *it->second;
+  auto hint = forwardPd(c, false, false);
+  convolution_backward_data::desc d(algorithm::convolution_direct, c.src(), c.anyWeights(), c.dst(), c.strides(),
+                                    c.dilates(), c.padL(), c.padR());
+  convolution_backward_data::primitive_desc pd(d, cpu(), hint);
+  auto e = std::make_unique<BackwardData>();
+  e->prim = convolution_backward_data(pd);
+  e->diffDst = memory(pd.diff_dst_desc(), cpu(), DNNL_MEMORY_NONE);
+  e->diffSrc = memory(pd.diff_src_desc(), cpu(), DNNL_MEMORY_NONE);
+  e->w.init(c.userWeights(), pd.weights_desc());
+  e->impl = pd.impl_info_str();
+  return *(backwardData[key] = std::move(e));
+}
+
+BackwardWeights& backwardWeightsOf(const Conv& c, bool bias) {
+  auto key = keyOf('w', c.raw, bias ? 1 : 0);
+  auto it = backwardWeights.find(key);
+  if (it != backwardWeights.end()) return *it->second;
+  auto hint = forwardPd(c, bias, false);
+  auto d = bias ? convolution_backward_weights::desc(algorithm::convolution_direct, c.src(), c.anyWeights(),
+                                                     c.bias(), c.dst(), c.strides(), c.dilates(), c.padL(), c.padR())
+                : convolution_backward_weights::desc(algorithm::convolution_direct, c.src(), c.anyWeights(),
+                                                     c.dst(), c.strides(), c.dilates(), c.padL(), c.padR());
+  convolution_backward_weights::primitive_desc pd(d, cpu(), hint);
+  auto e = std::make_unique<BackwardWeights>();
+  e->prim = convolution_backward_weights(pd);
+  e->src = memory(pd.src_desc(), cpu(), DNNL_MEMORY_NONE);
+  e->diffDst = memory(pd.diff_dst_desc(), cpu(), DNNL_MEMORY_NONE);
+  e->userDiffWeights = memory(c.userWeights(), cpu(), DNNL_MEMORY_NONE);
+  e->reordered = pd.diff_weights_desc() != c.userWeights();
+  if (e->reordered) {
+    e->diffWeights = memory(pd.diff_weights_desc(), cpu());
+    e->unpack = reorder(e->diffWeights, e->userDiffWeights);
+  }
+  if (bias) e->diffBias = memory(pd.diff_bias_desc(), cpu(), DNNL_MEMORY_NONE);
+  e->impl = pd.impl_info_str();
+  return *(backwardWeights[key] = std::move(e));
+}
+
+// conv2d(x, w, bias | null, y, dims, relu, filterKey)
+Napi::Value Conv2d(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Conv c = convOf(info[4]);
+    float* x = need(info[0], c.srcSize(), "x");
+    float* w = need(info[1], c.weightSize(), "filter");
+    float* b = f32(info[2], size_t(c.oc), "bias");
+    float* y = need(info[3], c.dstSize(), "y");
+    bool relu = info[5].ToBoolean();
+    double wkey = info[6].IsNumber() ? info[6].As<Napi::Number>().DoubleValue() : 0;
+    Forward& e = forward(c, b != nullptr, relu);
+    e.src.set_data_handle(x);
+    e.dst.set_data_handle(y);
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, e.src}, {DNNL_ARG_WEIGHTS, e.w.get(w, wkey)},
+                                         {DNNL_ARG_DST, e.dst}};
+    if (b) {
+      e.bias.set_data_handle(b);
+      args.insert({DNNL_ARG_BIAS, e.bias});
+    }
+    e.prim.execute(strm(), args);
+    strm().wait();
+  });
+}
+
+// conv2dBackwardData(dy, w, dx, dims, filterKey)
+Napi::Value Conv2dBackwardData(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Conv c = convOf(info[3]);
+    float* dy = need(info[0], c.dstSize(), "dy");
+    float* w = need(info[1], c.weightSize(), "filter");
+    float* dx = need(info[2], c.srcSize(), "dx");
+    double wkey = info[4].IsNumber() ? info[4].As<Napi::Number>().DoubleValue() : 0;
+    BackwardData& e = backwardDataOf(c);
+    e.diffDst.set_data_handle(dy);
+    e.diffSrc.set_data_handle(dx);
+    e.prim.execute(strm(), {{DNNL_ARG_DIFF_DST, e.diffDst},
+                            {DNNL_ARG_WEIGHTS, e.w.get(w, wkey)},
+                            {DNNL_ARG_DIFF_SRC, e.diffSrc}});
+    strm().wait();
+  });
+}
+
+// conv2dBackwardWeights(x, dy, dw, dims, dbias | null)
+Napi::Value Conv2dBackwardWeights(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Conv c = convOf(info[3]);
+    float* x = need(info[0], c.srcSize(), "x");
+    float* dy = need(info[1], c.dstSize(), "dy");
+    float* dw = need(info[2], c.weightSize(), "dw");
+    float* db = f32(info[4], size_t(c.oc), "dbias");
+    BackwardWeights& e = backwardWeightsOf(c, db != nullptr);
+    e.src.set_data_handle(x);
+    e.diffDst.set_data_handle(dy);
+    e.userDiffWeights.set_data_handle(dw);
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, e.src},
+                                         {DNNL_ARG_DIFF_DST, e.diffDst},
+                                         {DNNL_ARG_DIFF_WEIGHTS, e.reordered ? e.diffWeights : e.userDiffWeights}};
+    if (db) {
+      e.diffBias.set_data_handle(db);
+      args.insert({DNNL_ARG_DIFF_BIAS, e.diffBias});
+    }
+    e.prim.execute(strm(), args);
+    if (e.reordered) e.unpack.execute(strm(), e.diffWeights, e.userDiffWeights);
+    strm().wait();
+  });
+}
+
+// convImpl(kind 'f'|'d'|'w', dims): the implementation oneDNN chose, e.g. "brg:avx512_core".
+Napi::Value ConvImpl(const Napi::CallbackInfo& info) {
+  std::string out;
+  guarded(info, [&] {
+    Conv c = convOf(info[1]);
+    std::string kind = info[0].As<Napi::String>().Utf8Value();
+    out = kind == "d" ? backwardDataOf(c).impl : kind == "w" ? backwardWeightsOf(c, false).impl : forward(c, false, false).impl;
+  });
+  return Napi::String::New(info.Env(), out);
+}
+
+// ---------------------------------------------------------------- max pooling (forward on oneDNN)
+
+// [n, ih, iw, c, oh, ow, kh, kw, sh, sw, padTop, padLeft, padBottom, padRight]
+constexpr size_t POOL_DIMS = 14;
+struct PoolEntry {
+  pooling_forward prim;
+  memory src, dst;
+};
+std::unordered_map<std::string, std::unique_ptr<PoolEntry>> pools;
+
+// maxPool(x, y, dims)
+Napi::Value MaxPool(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    auto d = ints(info[2], POOL_DIMS, "pool dims");
+    int64_t n = d[0], ih = d[1], iw = d[2], c = d[3], oh = d[4], ow = d[5];
+    float* x = need(info[0], size_t(n * ih * iw * c), "x");
+    float* y = need(info[1], size_t(n * oh * ow * c), "y");
+    auto key = keyOf('p', d, 0);
+    auto it = pools.find(key);
+    if (it == pools.end()) {
+      memory::desc src({n, c, ih, iw}, dt::f32, tag::nhwc), dst({n, c, oh, ow}, dt::f32, tag::nhwc);
+      pooling_forward::desc pdesc(prop_kind::forward_inference, algorithm::pooling_max, src, dst, {d[8], d[9]},
+                                  {d[6], d[7]}, {d[10], d[11]}, {d[12], d[13]});
+      pooling_forward::primitive_desc pd(pdesc, cpu());
+      auto e = std::make_unique<PoolEntry>();
+      e->prim = pooling_forward(pd);
+      e->src = memory(src, cpu(), DNNL_MEMORY_NONE);
+      e->dst = memory(dst, cpu(), DNNL_MEMORY_NONE);
+      it = pools.emplace(key, std::move(e)).first;
+    }
+    PoolEntry& e = *it->second;
+    e.src.set_data_handle(x);
+    e.dst.set_data_handle(y);
+    e.prim.execute(strm(), {{DNNL_ARG_SRC, e.src}, {DNNL_ARG_DST, e.dst}});
+    strm().wait();
+  });
+}
+
+// maxPoolGrad(x, dy, dx, dims): each dy goes to its window's first strictly largest x, scanning rows
+// then columns (TF.js's rule; oneDNN's backward would need the forward's workspace, which TF.js's
+// MaxPoolGrad does not carry). Parallel over images, so no two threads write the same dx.
+Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    auto d = ints(info[3], POOL_DIMS, "pool dims");
+    int64_t n = d[0], ih = d[1], iw = d[2], ch = d[3], oh = d[4], ow = d[5], kh = d[6], kw = d[7], sh = d[8],
+            sw = d[9], pt = d[10], pl = d[11];
+    float* x = need(info[0], size_t(n * ih * iw * ch), "x");
+    float* dy = need(info[1], size_t(n * oh * ow * ch), "dy");
+    float* dx = need(info[2], size_t(n * ih * iw * ch), "dx");
+    std::memset(dx, 0, sizeof(float) * size_t(n * ih * iw * ch));
+#pragma omp parallel
+    {
+      std::vector<float> best(ch);
+      std::vector<int64_t> at(ch);
+#pragma omp for schedule(static)
+      for (int64_t b = 0; b < n; b++) {
+        for (int64_t oy = 0; oy < oh; oy++) {
+          int64_t r0 = oy * sh - pt, rLo = std::max<int64_t>(0, r0), rHi = std::min(ih, r0 + kh);
+          for (int64_t ox = 0; ox < ow; ox++) {
+            int64_t c0 = ox * sw - pl, cLo = std::max<int64_t>(0, c0), cHi = std::min(iw, c0 + kw);
+            if (rLo >= rHi || cLo >= cHi) continue;
+            bool first = true;
+            for (int64_t r = rLo; r < rHi; r++) {
+              for (int64_t cc = cLo; cc < cHi; cc++) {
+                int64_t off = ((b * ih + r) * iw + cc) * ch;
+                if (first) {
+                  for (int64_t k = 0; k < ch; k++) {
+                    best[k] = x[off + k];
+                    at[k] = off + k;
+                  }
+                  first = false;
+                  continue;
+                }
+                for (int64_t k = 0; k < ch; k++) {
+                  float v = x[off + k];
+                  if (v > best[k]) {
+                    best[k] = v;
+                    at[k] = off + k;
+                  }
+                }
+              }
+            }
+            const float* g = dy + ((b * oh + oy) * ow + ox) * ch;
+            for (int64_t k = 0; k < ch; k++) dx[at[k]] += g[k];
+          }
+        }
+      }
+    }
+  });
+}
+
+// ---------------------------------------------------------------- BatchNorm and per-channel sums
+
+/** out[q] = scale · Σ_p x[p·q + q], in double, parallel over p with one partial row per thread. */
+void sumRows(const float* x, int64_t p, int64_t q, double* out) {
+  int threads = omp_get_max_threads();
+  std::vector<double> partial(size_t(threads) * size_t(q), 0.0);
+#pragma omp parallel
+  {
+    double* mine = partial.data() + size_t(omp_get_thread_num()) * size_t(q);
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < p; i++) {
+      const float* row = x + i * q;
+      for (int64_t k = 0; k < q; k++) mine[k] += row[k];
+    }
+  }
+  for (int64_t k = 0; k < q; k++) {
+    double s = 0;
+    for (int t = 0; t < threads; t++) s += partial[size_t(t) * size_t(q) + size_t(k)];
+    out[k] = s;
+  }
+}
+
+// sumLeading(x, p, q, out, scale): out[q] = scale · Σ over the p leading rows (Sum and Mean over leading axes).
+Napi::Value SumLeading(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    int64_t p = info[1].As<Napi::Number>().Int64Value(), q = info[2].As<Napi::Number>().Int64Value();
+    float* x = need(info[0], size_t(p * q), "x");
+    float* out = need(info[3], size_t(q), "out");
+    double scale = info[4].As<Napi::Number>().DoubleValue();
+    std::vector<double> s(q);
+    sumRows(x, p, q, s.data());
+    for (int64_t k = 0; k < q; k++) out[k] = float(s[k] * scale);
+  });
+}
+
+/** Σ_p (x − μ)², per channel, for the variance (two-pass, as TF.js computes it: mean first). */
+void squaredDeviationRows(const float* x, const float* mean, int64_t p, int64_t q, double* out) {
+  int threads = omp_get_max_threads();
+  std::vector<double> partial(size_t(threads) * size_t(q), 0.0);
+#pragma omp parallel
+  {
+    double* mine = partial.data() + size_t(omp_get_thread_num()) * size_t(q);
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < p; i++) {
+      const float* row = x + i * q;
+      for (int64_t k = 0; k < q; k++) {
+        float d = row[k] - mean[k];
+        mine[k] += d * d;
+      }
+    }
+  }
+  for (int64_t k = 0; k < q; k++) {
+    double s = 0;
+    for (int t = 0; t < threads; t++) s += partial[size_t(t) * size_t(q) + size_t(k)];
+    out[k] = s;
+  }
+}
+
+// meanSquaredDeviation(x, mean, p, q, out): out[q] = Σ_p (x − mean)² / p (tf.moments's variance).
+Napi::Value MeanSquaredDeviation(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    int64_t p = info[2].As<Napi::Number>().Int64Value(), q = info[3].As<Napi::Number>().Int64Value();
+    float* x = need(info[0], size_t(p * q), "x");
+    float* mean = need(info[1], size_t(q), "mean");
+    float* out = need(info[4], size_t(q), "out");
+    std::vector<double> s(q);
+    squaredDeviationRows(x, mean, p, q, s.data());
+    for (int64_t k = 0; k < q; k++) out[k] = float(s[k] / double(p));
+  });
+}
+
+// scaleShift(x, factor, shift, y, p, q, relu): y = x·factor + shift per channel (BatchNorm's forward
+// with factor = scale·rsqrt(var + ε), shift = offset − mean·factor), optionally clamped at 0.
+Napi::Value ScaleShift(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    int64_t p = info[4].As<Napi::Number>().Int64Value(), q = info[5].As<Napi::Number>().Int64Value();
+    float* x = need(info[0], size_t(p * q), "x");
+    float* a = need(info[1], size_t(q), "factor");
+    float* b = need(info[2], size_t(q), "shift");
+    float* y = need(info[3], size_t(p * q), "y");
+    bool relu = info[6].ToBoolean();
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < p; i++) {
+      const float* xi = x + i * q;
+      float* yi = y + i * q;
+      if (relu)
+        for (int64_t k = 0; k < q; k++) yi[k] = std::max(0.f, xi[k] * a[k] + b[k]);
+      else
+        for (int64_t k = 0; k < q; k++) yi[k] = xi[k] * a[k] + b[k];
+    }
+  });
+}
+
+// batchNormSums(x, dy, mean, p, q, sumDy, sumDyX): the two per-channel sums every BatchNorm
+// gradient is made of, Σdy and Σdy·(x − mean), in one pass.
+Napi::Value BatchNormSums(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    int64_t p = info[3].As<Napi::Number>().Int64Value(), q = info[4].As<Napi::Number>().Int64Value();
+    float* x = need(info[0], size_t(p * q), "x");
+    float* dy = need(info[1], size_t(p * q), "dy");
+    float* mean = need(info[2], size_t(q), "mean");
+    float* sumDy = need(info[5], size_t(q), "sumDy");
+    float* sumDyX = need(info[6], size_t(q), "sumDyX");
+    int threads = omp_get_max_threads();
+    std::vector<double> partial(size_t(threads) * size_t(q) * 2, 0.0);
+#pragma omp parallel
+    {
+      double* s1 = partial.data() + size_t(omp_get_thread_num()) * size_t(q) * 2;
+      double* s2 = s1 + q;
+#pragma omp for schedule(static)
+      for (int64_t i = 0; i < p; i++) {
+        const float* xi = x + i * q;
+        const float* gi = dy + i * q;
+        for (int64_t k = 0; k < q; k++) {
+          s1[k] += gi[k];
+          s2[k] += gi[k] * (xi[k] - mean[k]);
+        }
+      }
+    }
+    for (int64_t k = 0; k < q; k++) {
+      double a = 0, b = 0;
+      for (int t = 0; t < threads; t++) {
+        a += partial[size_t(t) * size_t(q) * 2 + size_t(k)];
+        b += partial[size_t(t) * size_t(q) * 2 + size_t(q) + size_t(k)];
+      }
+      sumDy[k] = float(a);
+      sumDyX[k] = float(b);
+    }
+  });
+}
+
+// batchNormBackward(x, dy, mean, k1, k2, k0, dx, p, q): dx = k1·dy + k2·(x − mean) + k0 per channel,
+// the whole training-mode BatchNorm input gradient once the two sums are known.
+Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    int64_t p = info[7].As<Napi::Number>().Int64Value(), q = info[8].As<Napi::Number>().Int64Value();
+    float* x = need(info[0], size_t(p * q), "x");
+    float* dy = need(info[1], size_t(p * q), "dy");
+    float* mean = need(info[2], size_t(q), "mean");
+    float* k1 = need(info[3], size_t(q), "k1");
+    float* k2 = need(info[4], size_t(q), "k2");
+    float* k0 = need(info[5], size_t(q), "k0");
+    float* dx = need(info[6], size_t(p * q), "dx");
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < p; i++) {
+      const float* xi = x + i * q;
+      const float* gi = dy + i * q;
+      float* o = dx + i * q;
+      for (int64_t k = 0; k < q; k++) o[k] = k1[k] * gi[k] + k2[k] * (xi[k] - mean[k]) + k0[k];
+    }
+  });
+}
+
+// ---------------------------------------------------------------- element-wise (the step's full-size passes)
+
+// binary(op, a, b, out, n, bn): out[i] = a[i] op b[i mod bn] (b repeats along a's last axes:
+// same shape, a per-channel vector or a scalar). op: 0 add, 1 sub, 2 mul, 3 (a−b)², 4 a·(b>0) (ReLU's
+// gradient, with b the ReLU's input or output).
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    int op = info[0].As<Napi::Number>().Int32Value();
+    int64_t n = info[4].As<Napi::Number>().Int64Value(), bn = info[5].As<Napi::Number>().Int64Value();
+    if (bn <= 0 || n % bn != 0) throw Fail{"b must tile a"};
+    float* a = need(info[1], size_t(n), "a");
+    float* b = need(info[2], size_t(bn), "b");
+    float* out = need(info[3], size_t(n), "out");
+    int64_t rows = n / bn;
+#define D2L_ROWS(EXPR)                                    \
+  _Pragma("omp parallel for schedule(static)") for (int64_t r = 0; r < rows; r++) { \
+    const float* ar = a + r * bn;                         \
+    float* o = out + r * bn;                              \
+    for (int64_t k = 0; k < bn; k++) o[k] = (EXPR);       \
+  }
+    if (bn == n && n < 4096) rows = 1;  // small: one row, no thread start-up
+    switch (op) {
+      case 0: D2L_ROWS(ar[k] + b[k]) break;
+      case 1: D2L_ROWS(ar[k] - b[k]) break;
+      case 2: D2L_ROWS(ar[k] * b[k]) break;
+      case 3: D2L_ROWS((ar[k] - b[k]) * (ar[k] - b[k])) break;
+      case 4: D2L_ROWS(b[k] > 0.f ? ar[k] : 0.f) break;
+      default: throw Fail{"unknown binary op"};
+    }
+#undef D2L_ROWS
+  });
+}
+
+// scalar(op, a, s, out, n): 0 out = a·s, 1 out = a + s, 2 out = max(a, 0), 3 out = a − s·b (SGD's update, b = info[5]).
+Napi::Value Scalar(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    int op = info[0].As<Napi::Number>().Int32Value();
+    int64_t n = info[4].As<Napi::Number>().Int64Value();
+    float* a = need(info[1], size_t(n), "a");
+    float s = float(info[2].As<Napi::Number>().DoubleValue());
+    float* out = need(info[3], size_t(n), "out");
+    float* b = op == 3 ? need(info[5], size_t(n), "b") : nullptr;
+    bool par = n >= 32768;
+    switch (op) {
+      case 0:
+#pragma omp parallel for schedule(static) if (par)
+        for (int64_t i = 0; i < n; i++) out[i] = a[i] * s;
+        break;
+      case 1:
+#pragma omp parallel for schedule(static) if (par)
+        for (int64_t i = 0; i < n; i++) out[i] = a[i] + s;
+        break;
+      case 2:
+#pragma omp parallel for schedule(static) if (par)
+        for (int64_t i = 0; i < n; i++) out[i] = std::max(a[i], 0.f);
+        break;
+      case 3:
+#pragma omp parallel for schedule(static) if (par)
+        for (int64_t i = 0; i < n; i++) out[i] = a[i] - s * b[i];
+        break;
+      default:
+        throw Fail{"unknown scalar op"};
+    }
+  });
+}
+
+// ---------------------------------------------------------------- library facts
+
+const char* isaName(cpu_isa isa) {
+  switch (isa) {
+    case cpu_isa::sse41: return "sse41";
+    case cpu_isa::avx: return "avx";
+    case cpu_isa::avx2: return "avx2";
+    case cpu_isa::avx2_vnni: return "avx2_vnni";
+    case cpu_isa::avx512_core: return "avx512_core";
+    case cpu_isa::avx512_core_vnni: return "avx512_core_vnni";
+    case cpu_isa::avx512_core_bf16: return "avx512_core_bf16";
+    case cpu_isa::avx512_core_amx: return "avx512_core_amx";
+    default: return "generic";
+  }
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const version_t* v = version();
+  auto out = Napi::Object::New(env);
+  out.Set("version", std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch));
+  out.Set("isa", isaName(get_effective_cpu_isa()));
+  out.Set("threads", omp_get_max_threads());
+  out.Set("primitives", double(forwards.size() + backwardData.size() + backwardWeights.size() + pools.size()));
+  return out;
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  int n = info[0].As<Napi::Number>().Int32Value();
+  if (n >= 1) omp_set_num_threads(n);
+  return Napi::Number::New(info.Env(), omp_get_max_threads());
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("conv2d", Napi::Function::New(env, Conv2d));
+  exports.Set("conv2dBackwardData", Napi::Function::New(env, Conv2dBackwardData));
+  exports.Set("conv2dBackwardWeights", Napi::Function::New(env, Conv2dBackwardWeights));
+  exports.Set("convImpl", Napi::Function::New(env, ConvImpl));
+  exports.Set("maxPool", Napi::Function::New(env, MaxPool));
+  exports.Set("maxPoolGrad", Napi::Function::New(env, MaxPoolGrad));
+  exports.Set("sumLeading", Napi::Function::New(env, SumLeading));
+  exports.Set("meanSquaredDeviation", Napi::Function::New(env, MeanSquaredDeviation));
+  exports.Set("scaleShift", Napi::Function::New(env, ScaleShift));
+  exports.Set("batchNormSums", Napi::Function::New(env, BatchNormSums));
+  exports.Set("batchNormBackward", Napi::Function::New(env, BatchNormBackward));
+  exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("scalar", Napi::Function::New(env, Scalar));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(onednn, Init)
