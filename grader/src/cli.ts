@@ -3,7 +3,8 @@
 // 3 graded but below --fail-under.
 import { parseArgs } from 'node:util';
 import { BACKEND_CHOICES, type BackendChoice, BackendUnavailableError } from '@course/d2l/backend';
-import { gradeSubmission, STUDENT_WORKSPACE, UsageError } from './grade.ts';
+import { AssignmentError, assignmentFor, DEFAULT_ASSIGNMENT, loadAssignment } from './assignments.ts';
+import { gradeSubmission, UsageError } from './grade.ts';
 import { ManifestError } from './manifest.ts';
 import type { GradeReport } from './report-schema.ts';
 import { renderText } from './reporters/text.ts';
@@ -12,7 +13,7 @@ const FORMATS = ['text', 'json', 'gradescope', 'junit', 'markdown', 'html'] as c
 type Format = (typeof FORMATS)[number];
 
 export const USAGE = `usage:
-  pnpm grade [--submission DIR] [--hidden] [--format text|json|gradescope|junit|markdown|html] [--out DIR]
+  pnpm grade [--assignment NAME] [--submission DIR] [--hidden] [--format text|json|gradescope|junit|markdown|html] [--out DIR]
              [--backend auto|tensorflow|webgpu|wasm|cpu] [--seed N] [--fail-under N|N%]
              [--skip-training] [--checks ID,ID...] [--timeout SECONDS] [--heap MB]
   pnpm grade --submissions DIR --out DIR [--jobs N] [--shard I/N] [--hidden] [--backend B] [--seed N]
@@ -29,6 +30,7 @@ function usage(message: string): never {
 }
 
 const OPTIONS = {
+  assignment: { type: 'string' },
   submission: { type: 'string' },
   submissions: { type: 'string' },
   hidden: { type: 'boolean', default: false },
@@ -189,8 +191,12 @@ export async function main(
     const color =
       values.color ?? ((err as { isTTY?: boolean }).isTTY === true && format === 'text' && !process.env.NO_COLOR);
     const showProgress = format === 'text' && (err as { isTTY?: boolean }).isTTY === true;
+    // Without --submission: the assignment's own student workspace (the stubs the student edits).
+    const assignment =
+      values.assignment ?? (values.submission ? assignmentFor(values.submission) : DEFAULT_ASSIGNMENT);
     const report = await gradeSubmission({
-      submissionDir: values.submission ?? STUDENT_WORKSPACE,
+      assignment,
+      submissionDir: values.submission ?? loadAssignment(assignment).workspace,
       hidden: values.hidden,
       backend: values.backend as BackendChoice,
       seed,
@@ -225,6 +231,7 @@ export async function main(
       e instanceof CliUsageError ||
       e instanceof UsageError ||
       e instanceof ManifestError ||
+      e instanceof AssignmentError ||
       e instanceof BackendUnavailableError
     ) {
       err.write(`error: ${message}\n${e instanceof CliUsageError ? `${USAGE}\n` : ''}`);

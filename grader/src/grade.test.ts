@@ -3,11 +3,14 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gradeSubmission, STUDENT_WORKSPACE } from './grade.ts';
+import { loadAssignment } from './assignments.ts';
+import { gradeSubmission } from './grade.ts';
+
+const STUDENT_WORKSPACE = loadAssignment('resnet').workspace;
 import type { CheckResult, GradeReport } from './report-schema.ts';
 import { FIXTURES, fixtureSubmission } from './test-helpers.ts';
 
-const SOLUTION = join(FIXTURES, '../../packages/resnet/src/solution');
+const SOLUTION = join(FIXTURES, '../../assignments/resnet/instructor/solution');
 const REFERENCE = existsSync(join(SOLUTION, 'preact.ts')) ? SOLUTION : join(FIXTURES, 'reference-scratch');
 
 const BLOCK_CHECKS = ['bottleneck', 'preact'].flatMap((b) =>

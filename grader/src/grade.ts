@@ -1,12 +1,12 @@
 // Grade one submission: compile each student file, build the needed models in a sandboxed child per
 // file, rebuild their topologies here, run the manifest's checks on the rebuilt models, and score.
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BackendChoice, type BackendInfo, useBackend } from '@course/d2l/backend';
 import * as tf from '@tensorflow/tfjs';
-import { paramRows, stageShapes } from './analysis/graph.ts';
+import { type Budget, budgetFor, checkBudget, noteCases, referenceSizes } from './analysis/cost.ts';
+import { summarize } from './analysis/graph.ts';
 import { buildsCheck } from './checks/builds.ts';
 import type { Built, CheckContext, CheckRunner } from './checks/context.ts';
 import { identityCheck } from './checks/identity.ts';
@@ -14,8 +14,10 @@ import { paramsCheck } from './checks/params.ts';
 import { shapesCheck } from './checks/shapes.ts';
 import { structureCheck } from './checks/structure.ts';
 import { trainingCheck } from './checks/training.ts';
+import { type Assignment, AssignmentError, assignmentFor, INSTRUCTOR_DIR, loadAssignment, REPO_ROOT } from './assignments.ts';
 import { type CheckExpectation, type ExpectedFile, loadExpected } from './expected.ts';
-import { isNetKey, itemsFor } from './items.ts';
+import { readSubmission, refusedLine, writeSnapshot } from './intake.ts';
+import { itemsFor } from './items.ts';
 import {
   type CheckKind,
   loadManifest,
@@ -24,22 +26,18 @@ import {
   parseManifestFragment,
   readJsonFile,
 } from './manifest.ts';
+import { createFailureLog, type FailureLog } from './build-failures.ts';
 import { type CheckResult, GradeReport, type TaskResult } from './report-schema.ts';
-import { bundleStudentFile } from './sandbox/bundle.ts';
-import { typeErrors } from './sandbox/diagnostics.ts';
+import { bundleStudentFile, SANDBOX_DIR } from './sandbox/bundle.ts';
+import { typeDiagnostics } from './sandbox/diagnostics.ts';
 import type { BuildItem } from './sandbox/protocol.ts';
 import { type ItemOutcome, runSandboxed, type SandboxOptions, sandboxLimits } from './sandbox/spawn.ts';
 import { disposeModel, rebuildModel } from './topology.ts';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const MANIFEST_FILE = join(root, 'assignments/resnet/manifest.json');
-export const EXPECTED_FILE = join(root, 'assignments/resnet/checks/expected.json');
-export const HIDDEN_MANIFEST_FILE = join(root, 'grader/hidden/manifest.json');
-export const HIDDEN_EXPECTED_FILE = join(root, 'grader/hidden/expected.json');
-export const STUDENT_WORKSPACE = join(root, 'assignments/resnet/src');
-
 export interface GradeOptions {
   submissionDir: string;
+  /** The assignment (a folder of assignments/); default: the one the submission folder belongs to. */
+  assignment?: string;
   hidden?: boolean;
   backend?: BackendChoice;
   seed?: number;
@@ -65,25 +63,50 @@ export class UsageError extends Error {
 }
 
 interface Plan {
+  assignment: Assignment;
   manifest: Manifest;
   checks: ManifestCheck[];
   expected: ExpectedFile['checks'];
 }
 
-function loadPlan(hidden: boolean): Plan {
-  const manifest = loadManifest(MANIFEST_FILE);
-  const expected = { ...loadExpected(EXPECTED_FILE).checks };
+/** The assignment's checks (public, plus hidden ones on request) with their expected data. */
+export function loadPlan(assignmentName: string, hidden: boolean): Plan {
+  let assignment: Assignment;
+  try {
+    assignment = loadAssignment(assignmentName);
+  } catch (err) {
+    if (err instanceof AssignmentError) throw new UsageError(err.message);
+    throw err;
+  }
+  const { manifest } = assignment;
+  const expected = { ...loadExpected(assignment.expectedFile).checks };
   const checks = [...manifest.checks];
   if (hidden) {
-    if (!existsSync(HIDDEN_MANIFEST_FILE))
-      throw new UsageError('--hidden: the hidden checks are not part of this copy (grader/hidden/ is missing)');
-    checks.push(...parseManifestFragment(readJsonFile(HIDDEN_MANIFEST_FILE), HIDDEN_MANIFEST_FILE, manifest).checks);
-    Object.assign(expected, loadExpected(HIDDEN_EXPECTED_FILE).checks);
+    if (!existsSync(assignment.hiddenManifestFile))
+      throw new UsageError(
+        `--hidden: the hidden checks are not part of this copy (assignments/${assignment.name}/${INSTRUCTOR_DIR}/ is missing)`,
+      );
+    const file = assignment.hiddenManifestFile;
+    checks.push(...parseManifestFragment(readJsonFile(file), file, manifest).checks);
+    Object.assign(expected, loadExpected(assignment.hiddenExpectedFile).checks);
   }
-  for (const c of checks)
-    if (!expected[c.id])
-      throw new Error(`no expected data for check '${c.id}': run npx tsx grader/scripts/make-expected.ts`);
-  return { manifest, checks, expected };
+  for (const c of checks) {
+    const exp = expected[c.id];
+    if (!exp) throw new Error(`no expected data for check '${c.id}': ${AUTHORING_HINT(assignment.name)}`);
+    if (!sameCases(c, exp))
+      throw new Error(`the expected data of check '${c.id}' is for other cases than the manifest's: ${AUTHORING_HINT(assignment.name)}`);
+  }
+  return { assignment, manifest, checks, expected };
+}
+
+const AUTHORING_HINT = (name: string) => `regenerate it with \`npx pnpm@10 assign ${name}\``;
+
+/** Expected data is generated from the manifest's cases; a hand-edited manifest must not grade against stale data. */
+function sameCases(check: ManifestCheck, exp: CheckExpectation): boolean {
+  const asCase = (k: { input?: number[]; args: unknown[] }) => JSON.stringify(k.input ? [k.input, k.args] : [k.args]);
+  const want = (check.cases ?? []).map(asCase);
+  const have = exp.kind === 'training' ? [] : exp.kind === 'block-identity' ? [exp.case] : exp.cases;
+  return want.join('\n') === have.map((k) => asCase(k as { input?: number[]; args: unknown[] })).join('\n');
 }
 
 const chosen = new Map<BackendChoice, Promise<BackendInfo>>();
@@ -117,96 +140,63 @@ function chooseBackend(choice: BackendChoice): Promise<BackendInfo> {
   });
 }
 
-function hashSubmission(dir: string): string {
-  const hash = createHash('sha256');
-  const files = existsSync(dir)
-    ? readdirSync(dir)
-        .filter((f) => /\.(ts|md)$/.test(f) && statSync(join(dir, f)).isFile())
-        .sort()
-    : [];
-  for (const f of files)
-    hash
-      .update(`${f}\0`)
-      .update(readFileSync(join(dir, f)))
-      .update('\0');
-  return `sha256:${hash.digest('hex')}`;
-}
-
-/** A stack frame with the student's file name only: `bottleneck (bottleneck.ts:16:31)`. */
-function studentFrame(frame: string): string {
-  return frame.replace(/^at /, '').replace(/(?:file:\/\/)?[^\s(]*\/([^/\s)]+\.ts:\d+:\d+)/, '$1');
-}
-
-function failureMessage(o: Extract<ItemOutcome, { ok: false }>): { status: 'failed' | 'error'; message: string } {
-  const line = o.message.split('\n')[0] ?? o.message;
-  if (/not implemented yet/i.test(line)) return { status: 'failed', message: line };
-  const at = o.frames[0] ? ` (at ${studentFrame(o.frames[0])})` : '';
-  switch (o.reason) {
-    case 'missing-export':
-      return { status: 'error', message: `${line}: export it from the file` };
-    case 'exception':
-      if (/Array buffer allocation failed|Invalid typed array length|out of memory/i.test(line)) {
-        return { status: 'error', message: `ran out of memory: ${line}${at}` };
-      }
-      if (/restricted|ERR_ACCESS_DENIED/.test(line)) {
-        return {
-          status: 'error',
-          message: `denied by the sandbox: ${line}${at} (submissions cannot read or write files, start processes or workers)`,
-        };
-      }
-      return { status: 'error', message: `threw ${line}${at}` };
-    case 'load-failed':
-      return { status: 'error', message: `the file threw while loading: ${line}${at}` };
-    default:
-      return { status: 'error', message: line };
-  }
-}
-
 /** Compile and run each student file in its own sandboxed child; every build key gets an outcome. */
 async function buildAll(
   dir: string,
   itemsByFile: Map<string, BuildItem[]>,
   limits: SandboxOptions,
-): Promise<{ outcomes: Map<string, Built | ItemOutcome>; peakChildRssMb: number }> {
+  refused: (file: string) => string | undefined,
+  tsconfig: string,
+): Promise<{ outcomes: Map<string, Built | ItemOutcome>; peakChildRssMb: number; failures: FailureLog }> {
   const outcomes = new Map<string, Built | ItemOutcome>();
+  // Each failure is said once (build-failures.ts): the checks it blocks point back to it.
+  const failures = createFailureLog();
   const fail = (items: BuildItem[], status: 'failed' | 'error', message: string) => {
     for (const i of items) outcomes.set(i.key, { ok: false, status, message });
+  };
+  const failAll = (items: BuildItem[], failure: Extract<Built, { ok: false }>) => {
+    for (const i of items) outcomes.set(i.key, failure);
   };
   let peak = 0;
   const bundled = new Set<string>();
   // Bundle every file, then start the children, then type-check while they build: tsc blocks this thread.
   const started = await Promise.all(
     [...itemsByFile].map(async ([file, items]) => {
-      if (!existsSync(join(dir, file))) return fail(items, 'failed', `${file} is missing from the submission`);
+      const why = refused(file);
+      if (why) return fail(items, 'error', why);
+      if (!existsSync(join(dir, file))) return failAll(items, failures.missingFile(file));
       const bundle = await bundleStudentFile(dir, file);
-      if (!bundle.ok)
-        return fail(
-          items,
-          'error',
-          bundle.reason === 'compile-error' ? `compile error: ${bundle.message}` : bundle.message,
-        );
+      if (!bundle.ok) return failAll(items, failures.bundleFailed(bundle));
       bundled.add(file);
       // Wrapped, so that awaiting the bundles does not also wait for the children.
       const running = runSandboxed(bundle, items, limits)
         .then((run) => {
           peak = Math.max(peak, run.peakRssMb);
-          for (const [key, o] of run.outcomes) outcomes.set(key, o.ok ? o : { ok: false, ...failureMessage(o) });
+          for (const [key, o] of run.outcomes)
+            outcomes.set(key, o.ok ? o : failures.failureMessage(o, items.find((i) => i.key === key)));
         })
         .finally(() => rmSync(bundle.file, { force: true }));
       return { running };
     }),
   );
   const present = [...itemsByFile.keys()].filter((f) => existsSync(join(dir, f)));
-  const diagnostics = present.length ? typeErrors(dir, present) : new Map<string, string>();
+  const diagnostics = present.length ? typeDiagnostics(dir, present, { tsconfig }) : new Map();
   await Promise.all(started.map((s) => s?.running));
-  // A type error outranks what the child did, but not a refused import or a syntax error found first.
-  for (const [file, message] of diagnostics)
-    if (bundled.has(file)) fail(itemsByFile.get(file) ?? [], 'error', `compile error: ${message}`);
-  return { outcomes, peakChildRssMb: peak };
+  // A type error outranks what the child did (for the functions it sits in), but not a refused import or
+  // a syntax error found first.
+  for (const [file, list] of diagnostics)
+    if (bundled.has(file))
+      for (const group of failures.typeErrors(list, itemsByFile.get(file) ?? [])) failAll(group.items, group.failure);
+  return { outcomes, peakChildRssMb: peak, failures };
 }
 
 /** Rebuilt models, kept within a parameter budget (ResNet-152's weights alone are ~230 MB). */
-function modelCache(outcomes: Map<string, Built | ItemOutcome>, budgetParams = 80e6) {
+function modelCache(
+  outcomes: Map<string, Built | ItemOutcome>,
+  networks: ReadonlySet<string>,
+  budgetOf: (key: string) => Budget,
+  budgetParams = 80e6,
+) {
   const cache = new Map<string, Built>();
   const evict = (keep: Set<string>) => {
     let total = [...cache.values()].reduce((s, b) => s + (b.ok && b.model ? b.model.countParams() : 0), 0);
@@ -235,10 +225,12 @@ function modelCache(outcomes: Map<string, Built | ItemOutcome>, budgetParams = 8
         else if ('summary' in o) cache.set(key, o);
         else {
           try {
+            // Sized from its configuration first: the child's JSON must not make this process allocate gigabytes.
+            checkBudget(o.topology, budgetOf(key));
             const model = await rebuildModel(o.topology);
-            const summary = { shapes: stageShapes(model), rows: paramRows(model) };
+            const summary = summarize(model);
             // A network's checks need only its summary: free ResNet-152's ~230 MB of weights at once.
-            if (isNetKey(key)) {
+            if (networks.has(key)) {
               disposeModel(model);
               cache.set(key, { ok: true, summary });
             } else cache.set(key, { ok: true, model, summary });
@@ -270,38 +262,71 @@ export async function gradeSubmission(opts: GradeOptions): Promise<GradeReport> 
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
   const dir = resolve(opts.submissionDir);
-  if (!existsSync(dir) || !statSync(dir).isDirectory())
+  // A link is not followed here: intake.ts refuses it with one line in the report (a student made it).
+  const isLink = (() => {
+    try {
+      return lstatSync(dir).isSymbolicLink();
+    } catch {
+      return false;
+    }
+  })();
+  if (!isLink && (!existsSync(dir) || !statSync(dir).isDirectory()))
     throw new UsageError(`submission folder '${opts.submissionDir}' does not exist; pass --submission DIR`);
   const seed = opts.seed ?? 0;
-  const plan = loadPlan(opts.hidden ?? false);
+  const plan = loadPlan(opts.assignment ?? assignmentFor(dir), opts.hidden ?? false);
   const backend = await chooseBackend(opts.backend ?? 'auto');
   const profile = backend.gpu ? 'gpu-long' : 'cpu-small';
   const selected = (c: ManifestCheck) =>
     (!opts.checks || opts.checks.includes(c.id)) && !(opts.skipTraining && c.kind === 'training');
-  const taskOf = (c: ManifestCheck) => plan.manifest.tasks.find((t) => t.id === c.task);
+  const sizes = referenceSizes(
+    plan.checks.map((c) => ({ target: c.target, expected: plan.expected[c.id] })),
+    backend.gpu,
+  );
 
   const itemsByFile = new Map<string, BuildItem[]>();
   const keysOf = new Map<string, string[]>();
   for (const c of plan.checks.filter(selected)) {
     const exp = plan.expected[c.id] as CheckExpectation;
     const trainShape = exp.kind === 'training' ? exp.profiles[profile].inputShape : undefined;
-    const items = itemsFor(c.target, exp, trainShape);
+    const fn = plan.manifest.functions[c.target];
+    if (!fn) throw new Error(`check '${c.id}': no function '${c.target}' in the manifest`);
+    const items = itemsFor(c, fn, exp, trainShape);
+    noteCases(
+      sizes,
+      c.target,
+      exp,
+      items.map((i) => i.key),
+      profile,
+    );
     keysOf.set(
       c.id,
       items.map((i) => i.key),
     );
-    const file = taskOf(c)?.file ?? '';
+    const file = fn.file;
     const list = itemsByFile.get(file) ?? [];
     for (const item of items) if (!list.some((i) => i.key === item.key)) list.push(item);
     itemsByFile.set(file, list);
   }
-  // Cheap models first: if the time limit strikes while building ResNet-152, the blocks are already in.
-  const cost = (i: BuildItem) =>
-    i.kind === 'block' ? 0 : i.kind === 'trainnet' ? 1 : i.fn === 'bottleneckResnet' ? i.depth : 2;
+  // Cheap models first (networks in the manifest's order, the largest last by convention): if the time
+  // limit strikes while building the largest network, the blocks are already in.
+  const cost = (i: BuildItem) => (i.kind === 'block' ? 0 : i.kind === 'trainnet' ? 1 : 2);
   for (const list of itemsByFile.values()) list.sort((a, b) => cost(a) - cost(b));
 
-  const { outcomes } = await buildAll(dir, itemsByFile, opts.limits ?? {});
-  const cache = modelCache(outcomes);
+  // Everything below reads a private copy of the accepted files only (intake.ts): no link is followed.
+  const submission = readSubmission(dir);
+  const snapshot = writeSnapshot(submission, SANDBOX_DIR);
+  const refusal = (file: string) => {
+    const r = submission.refused.find((x) => x.file === file || x.file === '.');
+    return r && refusedLine(r);
+  };
+  const tsconfig = join(plan.assignment.dir, 'tsconfig.json');
+  const { outcomes, failures } = await buildAll(snapshot, itemsByFile, opts.limits ?? {}, refusal, tsconfig).finally(() =>
+    rmSync(snapshot, { recursive: true, force: true }),
+  );
+  const networks = new Set(
+    [...itemsByFile.values()].flatMap((list) => list.filter((i) => i.kind === 'network').map((i) => i.key)),
+  );
+  const cache = modelCache(outcomes, networks, (key) => budgetFor(key, sizes));
   const checks: CheckResult[] = [];
   try {
     for (const [done, c] of plan.checks.entries()) {
@@ -379,9 +404,13 @@ export async function gradeSubmission(opts: GradeOptions): Promise<GradeReport> 
   });
   return GradeReport.parse({
     schemaVersion: 1,
-    graderVersion: (JSON.parse(readFileSync(join(root, 'grader/package.json'), 'utf8')) as { version: string }).version,
+    graderVersion: (JSON.parse(readFileSync(join(REPO_ROOT, 'grader/package.json'), 'utf8')) as { version: string }).version,
     assignment: plan.manifest.assignment,
-    submission: { path: opts.submissionDir, hash: hashSubmission(dir) },
+    submission: {
+      path: opts.submissionDir,
+      hash: submission.hash,
+      ...(submission.refused.length ? { refused: submission.refused.map(refusedLine) } : {}),
+    },
     score: round2(checks.reduce((s, c) => s + c.score, 0)),
     maxScore: round2(checks.reduce((s, c) => s + c.maxScore, 0)),
     backend: { name: backend.name, device: backend.device, skipped: backend.skipped },
@@ -390,7 +419,7 @@ export async function gradeSubmission(opts: GradeOptions): Promise<GradeReport> 
     hiddenIncluded: opts.hidden ?? false,
     limits: sandboxLimits(opts.limits),
     tasks,
-    checks,
+    checks: failures.finish(checks),
     startedAt,
     durationMs: Date.now() - started,
   });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { gradeSubmission } from './grade.ts';
 import { FIXTURES } from './test-helpers.ts';
 
-const SOLUTION = join(FIXTURES, '../../packages/resnet/src/solution');
+const SOLUTION = join(FIXTURES, '../../assignments/resnet/instructor/solution');
 const REFERENCE = existsSync(join(SOLUTION, 'preact.ts')) ? SOLUTION : join(FIXTURES, 'reference-scratch');
 
 describe('training check', () => {

@@ -1,11 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Manifest } from '../../../grader/src/manifest.ts';
-import { expectedHandout, HANDOUT_PATH, listing, renderHandout } from './handout.ts';
+import { listAssignments, loadAssignment } from '@course/grader/assignments';
+import type { Manifest } from '@course/grader/manifest';
+import { expectedHandout, handoutPath, listing, renderHandout } from './handout.ts';
 
 const MANIFEST: Manifest = {
   assignment: 'demo',
   title: 'Demo | exercises',
+  workspace: 'src',
+  reference: 'instructor/solution',
+  functions: { block: { file: 'block.ts', kind: 'block' } },
   tasks: [
     { id: 'ex1', exercise: 1, title: 'Essay', points: 4, kind: 'manual', description: 'Write.' },
     { id: 'ex2', exercise: 2, title: 'Block', points: 6, kind: 'auto', file: 'block.ts', description: 'Build.' },
@@ -18,7 +22,7 @@ const MANIFEST: Manifest = {
       points: 6,
       visibility: 'visible',
       kind: 'shapes',
-      target: 'bottleneck',
+      target: 'block',
       feedback: 'x',
     },
     {
@@ -28,7 +32,7 @@ const MANIFEST: Manifest = {
       points: 9,
       visibility: 'hidden',
       kind: 'params',
-      target: 'bottleneck',
+      target: 'block',
       feedback: 'x',
     },
   ],
@@ -56,7 +60,8 @@ describe('handout', () => {
     ]);
   });
 
-  it('the committed README is rendered from the current manifest (run `npx tsx packages/resnet/scripts/make-handout.ts` if not)', () => {
-    expect(readFileSync(HANDOUT_PATH, 'utf8')).toBe(expectedHandout());
+  it.each(listAssignments())('%s: the committed README is rendered from the current manifest (run `npx pnpm@10 assign` if not)', (name) => {
+    const assignment = loadAssignment(name);
+    expect(readFileSync(handoutPath(assignment), 'utf8')).toBe(expectedHandout(assignment));
   });
 });

@@ -1,17 +1,14 @@
-// The handout (assignments/resnet/README.md) is rendered from the assignment's manifest, so the
-// tasks, points and checks a student reads are the ones the grader uses.
+// An assignment's handout (assignments/<name>/README.md) is rendered from its manifest, so the tasks,
+// points and checks a student reads are the ones the grader uses.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type Assignment, REPO_ROOT } from '@course/grader/assignments';
+import type { Manifest } from '@course/grader/manifest';
 import Handlebars from 'handlebars';
-// The grader owns the manifest and its schema; a relative import avoids a package cycle (grader → resnet).
-import { loadManifest, type Manifest } from '../../../grader/src/manifest.ts';
-import { REPO } from './stubs.ts';
 
-export const ASSIGNMENT_DIR = join(REPO, 'assignments/resnet');
-export const MANIFEST_PATH = join(ASSIGNMENT_DIR, 'manifest.json');
-export const TEMPLATE_PATH = join(ASSIGNMENT_DIR, 'handout/README.md.hbs');
-export const HANDOUT_PATH = join(ASSIGNMENT_DIR, 'README.md');
+export const templatePath = (a: Assignment) => join(a.dir, 'handout/README.md.hbs');
+export const handoutPath = (a: Assignment) => join(a.dir, 'README.md');
 
 /** "1", "1 and 5", "1, 4 and 5". */
 export function listing(items: string[]): string {
@@ -51,8 +48,12 @@ export function renderHandout(manifest: Manifest, template: string): string {
 
 /** Markdown as the repository's Biome formats it (aligned tables), so `pnpm lint` accepts the handout. */
 export function formatMarkdown(text: string): string {
-  const biome = join(REPO, 'node_modules/.bin/biome');
-  const r = spawnSync(biome, ['format', '--stdin-file-path=README.md'], { input: text, encoding: 'utf8', cwd: REPO });
+  const biome = join(REPO_ROOT, 'node_modules/.bin/biome');
+  const r = spawnSync(biome, ['format', '--stdin-file-path=README.md'], {
+    input: text,
+    encoding: 'utf8',
+    cwd: REPO_ROOT,
+  });
   if (r.status !== 0 || r.stdout.trim() === '') {
     throw new Error(
       `biome could not format the handout (${r.stderr.trim().split('\n')[0] ?? r.error?.message}); run npx pnpm@10 install`,
@@ -61,7 +62,7 @@ export function formatMarkdown(text: string): string {
   return r.stdout;
 }
 
-/** The handout as the generator would write it now. */
-export function expectedHandout(): string {
-  return formatMarkdown(renderHandout(loadManifest(MANIFEST_PATH), readFileSync(TEMPLATE_PATH, 'utf8')));
+/** The assignment's handout as the generator would write it now. */
+export function expectedHandout(assignment: Assignment): string {
+  return formatMarkdown(renderHandout(assignment.manifest, readFileSync(templatePath(assignment), 'utf8')));
 }

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { listAssignments, loadAssignment } from '@course/grader/assignments';
 import { expectedStubs, findRegions, makeStub, solutionLines } from './stubs.ts';
+
+const ASSIGNMENTS = listAssignments().map(loadAssignment);
 
 const SOURCE = `import * as tf from '@tensorflow/tfjs';
 
@@ -58,31 +62,38 @@ export function second(
     expect(() => makeStub(source, 'f.ts')).toThrow(error);
   });
 
-  it('finds one region per exercise function in the reference', () => {
-    for (const { solutionPath, file } of expectedStubs()) {
-      const source = readFileSync(solutionPath, 'utf8');
-      expect(findRegions(source, file).filter((r) => r.indent !== '')).toHaveLength(2);
-    }
-  });
-});
-
-describe('the committed stubs', () => {
-  it.each(expectedStubs().map((s) => [s.file, s] as const))(
-    '%s is what make-stubs writes (run `npx tsx packages/resnet/scripts/make-stubs.ts` if not)',
-    (_file, { stubPath, stub }) => {
-      expect(readFileSync(stubPath, 'utf8')).toBe(stub);
+  it.each(ASSIGNMENTS.map((a) => [a.name, a] as const))(
+    '%s: every function the grader calls has its own solution region in the reference',
+    (_name, assignment) => {
+      for (const { solutionPath, file } of expectedStubs(assignment)) {
+        const source = readFileSync(solutionPath, 'utf8');
+        const lines = source.split('\n');
+        const inFunctions = findRegions(source, file)
+          .filter((r) => r.indent !== '')
+          .map((r) => lines.slice(0, r.begin).reverse().find((l) => /function\s/.test(l)));
+        const called = Object.entries(assignment.manifest.functions).filter(([, f]) => f.file === file);
+        for (const [name] of called) expect(inFunctions.some((l) => l?.includes(`function ${name}(`))).toBe(true);
+      }
     },
   );
+});
 
-  it('throw a "not implemented yet" error naming each function', async () => {
-    const bottleneck = await import('../../../assignments/resnet/src/bottleneck.ts');
-    const preact = await import('../../../assignments/resnet/src/preact.ts');
-    const calls: Array<[string, () => unknown]> = [
-      ['bottleneck', () => bottleneck.bottleneck(undefined as never, 1)],
-      ['bottleneckResnet', () => bottleneck.bottleneckResnet(50)],
-      ['preactResidual', () => preact.preactResidual(undefined as never, 1)],
-      ['preactResnet18', () => preact.preactResnet18()],
-    ];
-    for (const [name, call] of calls) expect(call).toThrow(`${name}: not implemented yet`);
+const STUBS = ASSIGNMENTS.flatMap((a) => expectedStubs(a).map((s) => [`${a.name}/${s.file}`, s] as const));
+
+describe('the committed stubs', () => {
+  it.each(STUBS)('%s is what the authoring step writes (run `npx pnpm@10 assign` if not)', (_file, { stubPath, stub }) => {
+    expect(readFileSync(stubPath, 'utf8')).toBe(stub);
   });
+
+  it.each(ASSIGNMENTS.map((a) => [a.name, a] as const))(
+    '%s: every stubbed function throws a "not implemented yet" error naming itself',
+    async (_name, assignment) => {
+      for (const [name, fn] of Object.entries(assignment.manifest.functions)) {
+        const module = (await import(join(assignment.workspace, fn.file))) as Record<string, (...a: unknown[]) => unknown>;
+        const call = module[name];
+        expect(typeof call).toBe('function');
+        expect(() => call?.(undefined, 1)).toThrow(`${name}: not implemented yet`);
+      }
+    },
+  );
 });

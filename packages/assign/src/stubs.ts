@@ -3,16 +3,12 @@
 // A region inside a function body becomes a "not implemented yet" throw that names the function;
 // a region at the top level (solution-only helpers) disappears.
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import type { Assignment } from '@course/grader/assignments';
 
 export const BEGIN = '// BEGIN SOLUTION';
 export const END = '// END SOLUTION';
 
-export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const SOLUTION_DIR = join(REPO, 'packages/resnet/src/solution');
-export const STUB_DIR = join(REPO, 'assignments/resnet/src');
-export const EXERCISE_FILES = ['bottleneck.ts', 'preact.ts'] as const;
 
 export interface Region {
   /** 0-based line indices of the BEGIN and END markers. */
@@ -107,11 +103,13 @@ export interface StubFile {
   stub: string;
 }
 
-/** The stubs as the generator would write them now. */
-export function expectedStubs(): StubFile[] {
-  return EXERCISE_FILES.map((file) => {
-    const solutionPath = join(SOLUTION_DIR, file);
-    const stub = STUB_LINT_NOTE + makeStub(readFileSync(solutionPath, 'utf8'), file);
-    return { file, solutionPath, stubPath: join(STUB_DIR, file), stub };
-  });
+/** An assignment's stubs as the generator would write them now: one per code file of the reference. */
+export function expectedStubs(assignment: Assignment): StubFile[] {
+  return assignment.files
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => {
+      const solutionPath = join(assignment.reference, file);
+      const stub = STUB_LINT_NOTE + makeStub(readFileSync(solutionPath, 'utf8'), file);
+      return { file, solutionPath, stubPath: join(assignment.workspace, file), stub };
+    });
 }
