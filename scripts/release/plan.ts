@@ -1,25 +1,28 @@
-// What the student repository gets: every tracked file except the instructor's (solutions, hidden
-// checks, the tools that need them), with solution regions stripped from the rest.
-import { BEGIN, makeStub } from '../../packages/resnet/src/stubs.ts';
+// What the student repository gets: every tracked file except the instructor's, with solution regions
+// stripped from the rest. What is instructor-only is a matter of where it lives, not of a list:
+//   - a path with a segment named `instructor` (assignments/resnet/instructor/solution/…, docs/instructor/…);
+//   - any path inside a folder that holds a file named `.instructor-only` (grader/test-submissions/, …);
+//   - a test (or test helper) that names such a path, or imports test code that does: it cannot pass
+//     without the material, so shipping it would turn the student's CI red.
+import { BEGIN, makeStub } from '@course/assign/stubs';
+import { dirname, join, normalize, posix } from 'node:path';
 
-/** Never released. A trailing slash means the whole folder. */
+export const INSTRUCTOR_SEGMENT = 'instructor';
+export const MARKER_FILE = '.instructor-only';
+
+/**
+ * Instructor material that has not moved to an instructor-only place yet (the "assignments as data"
+ * refactor moves it). Kept only for paths that still exist in the commit being released; a trailing
+ * slash means the whole folder.
+ */
 export const EXCLUDED: ReadonlyArray<{ path: string; why: string }> = [
-  { path: 'packages/resnet/src/solution/', why: 'reference solutions' },
-  { path: 'grader/hidden/', why: 'hidden checks' },
-  { path: 'grader/test-submissions/', why: 'graded fixtures, some of them complete solutions' },
-  { path: 'grader/scripts/make-expected.ts', why: 'computes expected values from the reference solutions' },
+  { path: 'packages/resnet/src/solution/', why: 'reference solutions (before their move to assignments/resnet/instructor)' },
+  { path: 'grader/hidden/', why: 'hidden checks (before their move to assignments/resnet/instructor)' },
   { path: 'packages/resnet/scripts/make-stubs.ts', why: 'writes the stubs from the solutions' },
-  { path: 'packages/resnet/src/stubs.test.ts', why: 'compares the stubs with the solutions' },
-  { path: 'packages/resnet/src/solution.test.ts', why: 'tests the solutions' },
-  { path: 'packages/resnet/src/anchors.test.ts', why: 'builds the bottleneck family, an exercise' },
-  { path: 'packages/resnet/src/thesis.test.ts', why: 'tests the exercise blocks' },
-  { path: 'packages/resnet/src/presets.test.ts', why: 'builds the bottleneck and pre-activation families' },
-  { path: 'packages/resnet/src/cli.test.ts', why: 'summarises ResNet-50, a bottleneck network' },
-  { path: 'scripts/release.ts', why: 'the release tool itself' },
-  { path: 'scripts/release.test.ts', why: 'the release tool itself' },
-  { path: 'scripts/release/', why: 'the release tool itself' },
-  { path: 'docs/release.md', why: 'instructor documentation' },
 ];
+
+/** The student repository's README.md (the instructor's README lists tools the release leaves out). */
+export const STUDENT_README = 'scripts/release/student-readme.md';
 
 /** Files the student repository also needs where its CI looks for them (docs/ci.md); copied there too. */
 export const PLACED: Readonly<Record<string, string>> = {
@@ -27,44 +30,146 @@ export const PLACED: Readonly<Record<string, string>> = {
   'assignments/resnet/ci/gitlab-ci.yml': '.gitlab-ci.yml',
 };
 
-/** A test that names one of these is about instructor material and cannot pass without it. */
-const INSTRUCTOR_MARKS = [
-  'test-submissions',
-  'grader/hidden',
-  "'../hidden",
-  '/solution/',
-  './solution/',
-  'make-expected',
-];
-
 export type Action =
   | { kind: 'copy'; path: string }
   | { kind: 'strip'; path: string }
   | { kind: 'skip'; path: string; why: string };
 
-export function excludedBy(path: string): string | undefined {
+export interface PlanInput {
+  path: string;
+  /** undefined for binary files. */
+  text: string | undefined;
+}
+
+/** The folders ('' for the root) that hold a `.instructor-only` marker. */
+export function markedFolders(paths: readonly string[]): Set<string> {
+  return new Set(
+    paths.filter((p) => posix.basename(p) === MARKER_FILE).map((p) => (posix.dirname(p) === '.' ? '' : posix.dirname(p))),
+  );
+}
+
+/** Why `path` is instructor-only by where it lives (or by the not-yet-moved list), or undefined. */
+export function placeRule(path: string, marked: ReadonlySet<string>): string | undefined {
+  const segments = path.split('/');
+  if (segments.includes(INSTRUCTOR_SEGMENT)) return `under a folder named '${INSTRUCTOR_SEGMENT}'`;
+  for (let i = 0; i < segments.length; i++) {
+    const folder = segments.slice(0, i).join('/');
+    if (marked.has(folder)) return `in ${folder || 'the root'}/, marked ${MARKER_FILE}`;
+  }
   return EXCLUDED.find((e) => (e.path.endsWith('/') ? path.startsWith(e.path) : path === e.path))?.why;
 }
 
-/** The action for one tracked file, given its text (undefined for binary files). */
-export function planFile(path: string, text: string | undefined): Action {
-  const why = excludedBy(path);
-  if (why) return { kind: 'skip', path, why };
-  if (text === undefined) return { kind: 'copy', path };
-  if (/\.test\.ts$/.test(path) && INSTRUCTOR_MARKS.some((m) => text.includes(m))) {
-    return { kind: 'skip', path, why: 'a test of instructor material' };
+/** Test code: `*.test.ts` files and the helpers only tests use (`test-helpers.ts`, `test-*.ts`). */
+export function isTestCode(path: string): boolean {
+  return /(^|\/)(test-[^/]*|[^/]*\.test)\.[cm]?[jt]s$/.test(path);
+}
+
+/**
+ * The places a released file may not name: every left-out file, and every left-out folder at its top
+ * (the marked folder, the `instructor` folder), so that `join(ROOT, 'grader/test-submissions')` counts.
+ */
+function leftOutPlaces(leftOut: readonly string[]): string[] {
+  const places = new Set<string>();
+  for (const path of leftOut) {
+    places.add(path);
+    const segments = path.split('/');
+    for (let i = 1; i < segments.length; i++) places.add(segments.slice(0, i).join('/'));
   }
-  const marked = text.split('\n').some((l) => l.trim() === BEGIN);
-  return marked ? { kind: 'strip', path } : { kind: 'copy', path };
+  return [...places];
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Whether `text` (a file at `path`) names `place`, relative to the repository root or to its own folder. */
+function names(text: string, path: string, place: string): boolean {
+  const rel = posix.relative(posix.dirname(path), place);
+  const forms = [place, rel.startsWith('..') ? rel : `./${rel}`];
+  return forms.some((form) => new RegExp(`(^|['"\`/])${escape(form)}(['"\`/]|$)`, 'm').test(text));
+}
+
+/** Relative imports of a file, resolved to repository paths (with .ts added where the import omits it). */
+function relativeImports(text: string, path: string, known: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"](\.{1,2}\/[^'"]+)['"]/g)) {
+    const target = normalize(join(dirname(path), m[1]!)).split('\\').join('/');
+    for (const candidate of [target, `${target}.ts`, `${target}/index.ts`]) if (known.has(candidate)) out.push(candidate);
+  }
+  return out;
+}
+
+/**
+ * The action for every tracked file. A folder whose every file is left out by place counts as left out,
+ * so a test that names a parent of instructor files only (`grader/test-submissions`) is dropped with them.
+ */
+export function planRelease(files: readonly PlanInput[]): Action[] {
+  const paths = files.map((f) => f.path);
+  const known = new Set(paths);
+  const marked = markedFolders(paths);
+  const why = new Map<string, string>();
+  for (const p of paths) {
+    const rule = placeRule(p, marked);
+    if (rule) why.set(p, rule);
+  }
+  // Folders all of whose files are left out by place (their names are as good as the files').
+  const keptFolders = new Set<string>();
+  for (const p of paths) {
+    if (why.has(p)) continue;
+    const segments = p.split('/');
+    for (let i = 1; i < segments.length; i++) keptFolders.add(segments.slice(0, i).join('/'));
+  }
+  const places = leftOutPlaces([...why.keys()]).filter((place) => known.has(place) || !keptFolders.has(place));
+  // Test code that names a left-out place, then (until nothing changes) test code that imports dropped test code.
+  const tests = files.filter((f) => isTestCode(f.path) && f.text !== undefined && !why.has(f.path));
+  for (const t of tests) {
+    const place = places.find((pl) => names(t.text!, t.path, pl));
+    if (place) why.set(t.path, `a test of instructor material (it names ${place})`);
+  }
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const t of tests) {
+      if (why.has(t.path)) continue;
+      const dropped = relativeImports(t.text!, t.path, known).find((i) => isTestCode(i) && why.has(i));
+      if (dropped) {
+        why.set(t.path, `a test of instructor material (it imports ${dropped}, which is left out)`);
+        changed = true;
+      }
+    }
+  }
+  return files.map(({ path, text }) => {
+    const reason = why.get(path);
+    if (reason) return { kind: 'skip', path, why: reason };
+    if (text === undefined) return { kind: 'copy', path };
+    const marked = text.split('\n').some((l) => l.trim() === BEGIN);
+    return marked ? { kind: 'strip', path } : { kind: 'copy', path };
+  });
 }
 
 export function strip(path: string, text: string): string {
   return makeStub(text, path);
 }
 
-/** The root package.json of the student repository: no release script (the tool is not shipped). */
-export function releasePackageJson(text: string): string {
-  const pkg = JSON.parse(text) as { scripts?: Record<string, string> };
-  if (pkg.scripts) delete pkg.scripts.release;
+export interface LeftOut {
+  /** Names of the workspace packages whose package.json is left out. */
+  packages: ReadonlySet<string>;
+  /** Left-out files, relative to the repository root. */
+  files: ReadonlySet<string>;
+}
+
+/**
+ * A released package.json: without dependencies on left-out workspace packages (the install would fail
+ * on them) and without scripts that run a left-out file (`release`, `assign`: the instructor's tools).
+ */
+export function releasePackageJson(path: string, text: string, leftOut: LeftOut): string {
+  const pkg = JSON.parse(text) as Record<string, unknown> & { scripts?: Record<string, string> };
+  for (const field of ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies']) {
+    const deps = pkg[field] as Record<string, string> | undefined;
+    if (!deps) continue;
+    for (const name of Object.keys(deps)) if (leftOut.packages.has(name)) delete deps[name];
+  }
+  const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
+  for (const [name, command] of Object.entries(pkg.scripts ?? {})) {
+    const runs = command.split(/\s+/).filter((word) => word.includes('/'));
+    if (runs.some((word) => leftOut.files.has(posix.normalize(posix.join(dir, word))))) delete pkg.scripts![name];
+  }
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }

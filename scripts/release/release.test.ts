@@ -1,13 +1,16 @@
-// The release (slow-ish: it writes a copy of the repository and, when the grader CLI exists,
-// installs it offline and grades the stubs there).
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// The release. The quick part writes a copy of HEAD and scans it; the slow part (about 4-5 minutes on
+// 2 cores) installs it offline, runs its own test command, grades its stubs, and grades every
+// TypeScript file of it as a submission.
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { expectedStubs } from '@course/assign/stubs';
+import { listAssignments, loadAssignment, REPO_ROOT } from '@course/grader/assignments';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectedStubs } from '../packages/resnet/src/stubs.ts';
-import { hiddenCheckIds, secretLines } from './release/leaks.ts';
-import { EXCLUDED, planFile } from './release/plan.ts';
-import { INSTALL_ARGS, REPO, type ReleaseResult, release, runIn, snapshot } from './release.ts';
+import { gradeReleaseFiles } from './adversary.ts';
+import { secretLines } from './leaks.ts';
+import { markedFolders, placeRule, planRelease, STUDENT_README } from './plan.ts';
+import { deadLinks, hiddenIds, INSTALL_ARGS, REPO, type ReleaseResult, release, runIn, snapshot, TEST_ARGS } from './release.ts';
 
 function walk(dir: string, base = dir): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -20,6 +23,7 @@ function walk(dir: string, base = dir): string[] {
 const temp = mkdtempSync(join(tmpdir(), 'resnet-release-'));
 const out = join(temp, 'student');
 let result: ReleaseResult;
+const head = snapshot();
 
 beforeAll(() => {
   result = release(out);
@@ -28,13 +32,80 @@ afterAll(() => {
   rmSync(temp, { recursive: true, force: true });
 });
 
+const plan = (files: Record<string, string>) =>
+  Object.fromEntries(
+    planRelease(Object.entries(files).map(([path, text]) => ({ path, text }))).map((a) => [a.path, a.kind]),
+  );
+
+describe('what is instructor-only is a matter of where it lives', () => {
+  it('leaves out paths with an `instructor` segment and folders holding a .instructor-only marker', () => {
+    expect(
+      plan({
+        'assignments/x/instructor/solution/a.ts': 'export const a = 1;',
+        'assignments/x/instructor/manifest.json': '{}',
+        'docs/instructor/release.md': '# r',
+        'tools/secret/.instructor-only': '',
+        'tools/secret/deep/builder.ts': 'export {}',
+        'tools/public.ts': 'export {}',
+        'assignments/x/src/a.ts': 'export const a = 0;',
+      }),
+    ).toEqual({
+      'assignments/x/instructor/solution/a.ts': 'skip',
+      'assignments/x/instructor/manifest.json': 'skip',
+      'docs/instructor/release.md': 'skip',
+      'tools/secret/.instructor-only': 'skip',
+      'tools/secret/deep/builder.ts': 'skip',
+      'tools/public.ts': 'copy',
+      'assignments/x/src/a.ts': 'copy',
+    });
+    expect(markedFolders(['a/b/.instructor-only', 'c.ts'])).toEqual(new Set(['a/b']));
+    expect(placeRule('a/instructors/x.ts', new Set())).toBeUndefined();
+  });
+
+  it('drops test code that names a left-out place or imports dropped test code, and keeps the rest', () => {
+    expect(
+      plan({
+        'g/fixtures/.instructor-only': '',
+        'g/fixtures/ok/a.ts': 'x',
+        'g/src/test-helpers.ts': "export const F = join(here, '../fixtures');",
+        'g/src/uses-helper.test.ts': "import { F } from './test-helpers.ts';",
+        'g/src/by-root.test.ts': "const s = join(ROOT, 'g/fixtures/ok');",
+        'g/src/reference.test.ts': "import * as s from '../../assignments/x/instructor/solution/a.ts';",
+        'assignments/x/instructor/solution/a.ts': 'export const a = 1;',
+        'g/src/audience.test.ts': "forAudience(report, 'instructor'); import './grade.ts';",
+        'g/src/grade.ts': "const hidden = join(dir, 'instructor', 'manifest.json');",
+      }),
+    ).toMatchObject({
+      'g/src/test-helpers.ts': 'skip',
+      'g/src/uses-helper.test.ts': 'skip',
+      'g/src/by-root.test.ts': 'skip',
+      'g/src/reference.test.ts': 'skip',
+      // Naming the instructor audience is not naming a path; non-test code may point at where the
+      // instructor's files would be (it copes with their absence).
+      'g/src/audience.test.ts': 'copy',
+      'g/src/grade.ts': 'copy',
+    });
+  });
+});
+
 describe('pnpm release', () => {
+  it('ships nothing that lives in an instructor place', () => {
+    const files = walk(out);
+    const marked = markedFolders(head.map((f) => f.path));
+    expect(files.filter((f) => placeRule(f, marked) !== undefined)).toEqual([]);
+    // The ones the issue found leaking, and the tools that know the answers.
+    for (const gone of ['grader/scripts/variants.ts', 'grader/scripts/make-expected.ts', 'scripts/release/release.ts']) {
+      expect(files).not.toContain(gone);
+    }
+    expect(files.filter((f) => f.startsWith('grader/test-submissions/') || f.includes('/instructor/'))).toEqual([]);
+  });
+
   it('contains no line of any solution region', () => {
-    const reference = snapshot().flatMap(({ path, text }) => (text === undefined ? [] : [{ path, text }]));
-    const shipped = (path: string) => planFile(path, reference.find((f) => f.path === path)?.text).kind !== 'skip';
-    const secrets = secretLines(reference, shipped);
+    const reference = head.flatMap(({ path, text }) => (text === undefined ? [] : [{ path, text }]));
+    const kept = new Set(result.written);
+    const secrets = secretLines(reference, (path) => kept.has(path));
     // The reference's own exercise lines are among them, so the scan below has something to find.
-    expect(secrets).toContain('y = relu(bn(conv(y, numChannels, 3, strides)));');
+    expect(secrets.size).toBeGreaterThan(20);
     const found = walk(out).flatMap((path) =>
       readFileSync(join(out, path), 'utf8')
         .split('\n')
@@ -44,28 +115,40 @@ describe('pnpm release', () => {
     expect(found).toEqual([]);
   });
 
-  it('contains no hidden check, by file or by id', () => {
-    const files = walk(out);
-    expect(files.filter((f) => f.startsWith('grader/hidden/'))).toEqual([]);
-    const ids = hiddenCheckIds(
-      existsSync(join(REPO, 'grader/hidden/manifest.json'))
-        ? readFileSync(join(REPO, 'grader/hidden/manifest.json'), 'utf8')
-        : undefined,
-    );
-    const named = files.filter((f) => ids.some((id) => readFileSync(join(out, f), 'utf8').includes(id)));
+  it('names no hidden check', () => {
+    const ids = hiddenIds(head, planRelease(head));
+    expect(ids.length).toBeGreaterThan(0);
+    const named = walk(out).filter((f) => ids.some(({ id }) => readFileSync(join(out, f), 'utf8').includes(id)));
     expect(named).toEqual([]);
   });
 
-  it('leaves out every excluded path and ships the stubs, the handout and the public checks', () => {
+  it('ships the stubs, the handouts and the public checks', () => {
     const files = new Set(walk(out));
-    for (const { path } of EXCLUDED) expect([...files].filter((f) => f === path || f.startsWith(path))).toEqual([]);
-    for (const { file, stub } of expectedStubs()) {
-      expect(readFileSync(join(out, 'assignments/resnet/src', file), 'utf8')).toBe(stub);
+    for (const name of listAssignments()) {
+      const assignment = loadAssignment(name);
+      if (!existsSync(assignment.reference)) continue;
+      for (const { stubPath, stub } of expectedStubs(assignment)) {
+        expect(readFileSync(join(out, relative(REPO_ROOT, stubPath)), 'utf8')).toBe(stub);
+      }
     }
     for (const f of ['assignments/resnet/README.md', 'assignments/resnet/manifest.json', 'packages/d2l/src/train.ts']) {
       expect(files.has(f)).toBe(true);
     }
     expect(JSON.parse(readFileSync(join(out, 'package.json'), 'utf8')).scripts.release).toBeUndefined();
+  });
+
+  it('has the student README, and no Markdown link to a file it left out', () => {
+    const readme = readFileSync(join(out, 'README.md'), 'utf8');
+    expect(readme).toBe(readFileSync(join(REPO, STUDENT_README), 'utf8'));
+    expect(readme).toMatch(/## What to implement/);
+    expect(readme).toMatch(/npx pnpm@10 grade/);
+    expect(readme).toMatch(/## Handing in/);
+    expect(readme).not.toMatch(/pnpm release|docs\/release|instructor\//);
+    expect(deadLinks(out, walk(out))).toEqual([]);
+    // The check itself finds a dead link.
+    writeFileSync(join(out, 'dead.md'), 'see [the release](docs/instructor/release.md)\n');
+    expect(deadLinks(out, [...walk(out)])).toEqual([{ path: 'dead.md', target: 'docs/instructor/release.md' }]);
+    rmSync(join(out, 'dead.md'));
   });
 
   it('strips the family’s exercise bodies into "not implemented yet" throws', () => {
@@ -76,14 +159,6 @@ describe('pnpm release', () => {
     );
   });
 
-  it('drops a test that needs instructor material, keeps the others', () => {
-    expect(planFile('grader/src/x.test.ts', "import '../test-submissions/a.ts';")).toMatchObject({ kind: 'skip' });
-    expect(planFile('grader/src/y.test.ts', "import './y.ts';")).toEqual({
-      kind: 'copy',
-      path: 'grader/src/y.test.ts',
-    });
-  });
-
   it('refuses a folder that is not empty, unless forced', () => {
     const busy = join(temp, 'busy');
     release(busy);
@@ -91,24 +166,41 @@ describe('pnpm release', () => {
     expect(() => release(busy)).toThrow(/is not empty; choose a new folder or pass --force/);
     expect(readFileSync(join(busy, 'mine.txt'), 'utf8')).toBe('keep');
   });
+});
 
-  it.skipIf(!existsSync(join(REPO, 'grader/src/cli.ts')))(
-    'installs offline on its own and grades the stub submission',
-    () => {
-      runIn(out, INSTALL_ARGS, 180_000);
-      const report = JSON.parse(runIn(out, ['grade', '--format', 'json'], 240_000)) as {
-        score: number;
-        checks: Array<{ id: string; task: string; status: string; message: string }>;
-      };
-      expect(report.score).toBe(0);
-      const exercise = report.checks.filter((c) => c.status !== 'skipped');
-      expect(exercise.length).toBeGreaterThan(0);
-      for (const check of exercise) {
-        // The grader reports a stub as failed or error (its choice); either way it names the stub.
-        expect(['error', 'failed'], check.id).toContain(check.status);
-        expect(check.message, check.id).toMatch(/not implemented yet/);
-      }
-    },
-    480_000,
-  );
+describe('the adversary', () => {
+  it('catches a complete solution placed anywhere in a release', { timeout: 300_000 }, async () => {
+    // A release with one leak: the instructor's reference copied to an innocent-looking path.
+    const fake = join(temp, 'fake-release');
+    const resnet = loadAssignment('resnet');
+    cpSync(resnet.workspace, join(fake, relative(REPO_ROOT, resnet.workspace)), { recursive: true });
+    mkdirSync(join(fake, 'tools'), { recursive: true });
+    cpSync(join(resnet.reference, 'bottleneck.ts'), join(fake, 'tools/builders.ts'));
+    const found = await gradeReleaseFiles(fake, { assignments: ['resnet'] });
+    expect(found.stubs.resnet).toBe(0);
+    expect(found.leaks.map((l) => l.file)).toEqual(['tools/builders.ts']);
+    expect(found.leaks[0]?.passed).toContain('bottleneck.builds');
+  });
+});
+
+describe('the released repository, installed', () => {
+  it('installs offline, passes its own tests, grades its stubs, and no file of it scores', { timeout: 1_200_000 }, async () => {
+    runIn(out, INSTALL_ARGS, 300_000);
+    const tests = runIn(out, TEST_ARGS, 900_000);
+    expect(tests).toMatch(/Tests\s+.*\d+ passed/);
+    const report = JSON.parse(runIn(out, ['grade', '--format', 'json'], 240_000)) as {
+      score: number;
+      checks: Array<{ id: string; status: string; message: string }>;
+    };
+    expect(report.score).toBe(0);
+    const exercise = report.checks.filter((c) => c.status !== 'skipped');
+    expect(exercise.length).toBeGreaterThan(0);
+    for (const check of exercise) {
+      expect(['error', 'failed'], check.id).toContain(check.status);
+      expect(check.message, check.id).toMatch(/not implemented yet/);
+    }
+    const adversary = await gradeReleaseFiles(out, { log: (line) => console.log(`release adversary: ${line}`) });
+    expect(adversary.attempts.length).toBeGreaterThan(0);
+    expect(adversary.leaks).toEqual([]);
+  });
 });

@@ -1,17 +1,20 @@
 // `pnpm release --out DIR [--ref REV] [--force] [--verify]`: writes the student repository. The files
-// of a commit (git archive, HEAD by default), minus the instructor's (scripts/release/plan.ts), with every solution region
-// replaced by a "not implemented yet" throw; then proves that no solution line and no hidden check
-// id made it out. --verify installs the result offline and grades its stubs there.
+// of a commit (git archive, HEAD by default), minus the instructor's (by where they live:
+// scripts/release/plan.ts), with every solution region replaced by a "not implemented yet" throw and the
+// student README in place of the instructor's; then proves that no solution line, no hidden check id and
+// no link to a left-out file made it out. --verify installs the result offline, runs its own test
+// command, grades its stubs there, and grades every TypeScript file of it as a submission.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { findLeaks, hiddenCheckIds, secretLines } from './release/leaks.ts';
-import { type Action, PLACED, planFile, releasePackageJson, strip } from './release/plan.ts';
+import { describeLeaks, gradeReleaseFiles } from './adversary.ts';
+import { findLeaks, hiddenCheckIds, secretLines } from './leaks.ts';
+import { type Action, type LeftOut, PLACED, planRelease, releasePackageJson, STUDENT_README, strip } from './plan.ts';
 
-export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface SourceFile {
   path: string;
@@ -65,36 +68,74 @@ function prepareOut(outDir: string, force: boolean): void {
   mkdirSync(outDir, { recursive: true });
 }
 
+/** The bytes a kept file is written with: stripped, the release's package.json, or the student README. */
+function releasedBytes(file: SourceFile, action: Action, files: readonly SourceFile[], leftOut: LeftOut): Buffer | string {
+  if (action.kind === 'strip') return strip(file.path, file.text!);
+  if (posix.basename(file.path) === 'package.json') return releasePackageJson(file.path, file.text!, leftOut);
+  if (file.path === 'README.md') {
+    const readme = files.find((f) => f.path === STUDENT_README);
+    if (!readme) throw new Error(`${STUDENT_README} is missing from the commit: the release needs the student README`);
+    return readme.bytes;
+  }
+  return file.bytes;
+}
+
 export function release(outDir: string, options: { force?: boolean; ref?: string; repo?: string } = {}): ReleaseResult {
   const out = resolve(outDir);
   const files = snapshot(options.ref, options.repo);
   prepareOut(out, options.force ?? false);
-  const actions = files.map((f) => planFile(f.path, f.text));
+  const actions = planRelease(files);
+  const leftOut = leftOutOf(files, actions);
   const written: string[] = [];
   files.forEach((file, i) => {
     const action = actions[i]!;
     if (action.kind === 'skip') return;
     const to = join(out, file.path);
     mkdirSync(dirname(to), { recursive: true });
-    if (action.kind === 'strip') writeFileSync(to, strip(file.path, file.text!));
-    else if (file.path === 'package.json') writeFileSync(to, releasePackageJson(file.text!));
-    else writeFileSync(to, file.bytes);
+    writeFileSync(to, releasedBytes(file, action, files, leftOut));
     written.push(file.path);
     const placed = PLACED[file.path];
     if (placed) {
       mkdirSync(dirname(join(out, placed)), { recursive: true });
       writeFileSync(join(out, placed), file.bytes);
+      written.push(placed);
     }
   });
-  checkRelease(out, files, written);
+  checkRelease(out, files, actions, written);
   return { outDir: out, actions, written };
 }
 
-/** Throws at the first solution line or hidden check id found in the written files. */
-function checkRelease(out: string, files: SourceFile[], written: string[]): void {
+/** The left-out files, and the names of the workspace packages among them. */
+export function leftOutOf(files: readonly SourceFile[], actions: readonly Action[]): LeftOut {
+  const skipped = files.filter((_, i) => actions[i]?.kind === 'skip');
+  const packages = skipped
+    .filter((f) => posix.basename(f.path) === 'package.json' && f.text !== undefined)
+    .map((f) => (JSON.parse(f.text!) as { name?: string }).name)
+    .filter((name): name is string => typeof name === 'string');
+  return { packages: new Set(packages), files: new Set(skipped.map((f) => f.path)) };
+}
+
+/** Markdown links to relative paths that are not in the release: `[text](path)` and `[text]: path`. */
+export function deadLinks(out: string, written: readonly string[]): Array<{ path: string; target: string }> {
+  const present = new Set(written);
+  const folders = new Set(written.flatMap((p) => p.split('/').slice(0, -1).map((_, i, s) => s.slice(0, i + 1).join('/'))));
+  const dead: Array<{ path: string; target: string }> = [];
+  for (const path of written.filter((p) => p.endsWith('.md'))) {
+    const text = readFileSync(join(out, path), 'utf8');
+    for (const m of text.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)|^\[[^\]]+\]:\s*(\S+)/gm)) {
+      const target = (m[1] ?? m[2] ?? '').split('#')[0]!;
+      if (!target || /^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('/')) continue;
+      const resolved = posix.normalize(posix.join(posix.dirname(path), decodeURI(target))).replace(/\/$/, '');
+      if (resolved.startsWith('..') || (!present.has(resolved) && !folders.has(resolved))) dead.push({ path, target });
+    }
+  }
+  return dead;
+}
+
+/** Throws at the first solution line, hidden check id or dead link found in the written files. */
+function checkRelease(out: string, files: SourceFile[], actions: Action[], written: string[]): void {
   const textFiles = files.flatMap(({ path, text }) => (text === undefined ? [] : [{ path, text }]));
-  const isText = new Set(textFiles.map((f) => f.path));
-  const writtenText = written.filter((p) => isText.has(p));
+  const writtenText = written.filter((p) => !readFileSync(join(out, p)).includes(0));
   const released = new Set(written);
   const leaks = findLeaks(
     out,
@@ -103,13 +144,27 @@ function checkRelease(out: string, files: SourceFile[], written: string[]): void
   );
   if (leaks.length > 0) {
     const l = leaks[0]!;
-    throw new Error(`solution line in the release at ${l.path}:${l.line} ('${l.text}'); mark it or exclude the file`);
+    throw new Error(`solution line in the release at ${l.path}:${l.line} ('${l.text}'); mark it or move the file to an instructor folder`);
   }
-  const hidden = textFiles.find((f) => f.path === 'grader/hidden/manifest.json')?.text;
-  for (const id of hiddenCheckIds(hidden)) {
+  for (const { id, manifest } of hiddenIds(files, actions)) {
     const where = writtenText.find((p) => readFileSync(join(out, p), 'utf8').includes(id));
-    if (where) throw new Error(`hidden check id '${id}' appears in the release (${where}); keep it in grader/hidden`);
+    if (where) throw new Error(`hidden check id '${id}' (${manifest}) appears in the release (${where}); keep it in an instructor folder`);
   }
+  const dead = deadLinks(out, written);
+  if (dead.length > 0) {
+    throw new Error(
+      `links to files the release leaves out: ${dead.map((d) => `${d.path} → ${d.target}`).join(', ')}; link only to what students get`,
+    );
+  }
+}
+
+/** The ids of the hidden checks: those of every manifest.json the release leaves out. */
+export function hiddenIds(files: readonly SourceFile[], actions: readonly Action[]): Array<{ id: string; manifest: string }> {
+  return files.flatMap((f, i) =>
+    actions[i]?.kind === 'skip' && posix.basename(f.path) === 'manifest.json' && f.text !== undefined
+      ? hiddenCheckIds(f.text).map((id) => ({ id, manifest: f.path }))
+      : [],
+  );
 }
 
 /** Runs a command in the release; returns its stdout, or throws with the tail of its output. */
@@ -119,17 +174,29 @@ export function runIn(dir: string, args: string[], timeoutMs = 600_000): string 
     cwd: dir,
     encoding: 'utf8',
     timeout: timeoutMs,
+    maxBuffer: 1 << 28,
+    // The student's CI runs with CI=true; the released tests must pass there as they do here.
+    env: { ...process.env, CI: 'true' },
   });
   if (r.error) throw new Error(`pnpm ${args.join(' ')} could not run: ${r.error.message}`);
   // grade exits non-zero when checks fail; that is a result, not an error, as long as it printed a report.
   if (r.status !== 0 && !(args[0] === 'grade' && r.stdout.trim().startsWith('{'))) {
-    const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-5).join(' | ');
-    throw new Error(`pnpm ${args.join(' ')} failed in ${dir} (exit ${r.status}): ${tail}`);
+    const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-15).join('\n  ');
+    throw new Error(`pnpm ${args.join(' ')} failed in ${dir} (exit ${r.status}):\n  ${tail}`);
   }
-  return r.stdout;
+  return `${r.stdout}${args[0] === 'test' ? r.stderr : ''}`;
 }
 
 export const INSTALL_ARGS = ['install', '--offline', '--frozen-lockfile=false'];
+/** The released repository's own test command (README, .ci/run, the shipped workflows). */
+export const TEST_ARGS = ['test'];
+
+/** The last "Tests  N passed (M)" line vitest prints. */
+export function testTally(output: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: vitest colours its summary
+  const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
+  return /Tests\s+([^\n]+)/.exec(plain)?.[1]?.trim() ?? 'no test summary printed';
+}
 
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -147,15 +214,19 @@ async function main(argv: string[]): Promise<void> {
   const stripped = result.actions.filter((a) => a.kind === 'strip');
   console.log(`wrote ${result.written.length} files to ${result.outDir}`);
   console.log(`stripped solutions from: ${stripped.map((a) => a.path).join(', ') || 'none'}`);
-  console.log(`left out ${skipped.length}: ${skipped.map((a) => a.path).join(', ')}`);
-  console.log('checked: no solution line and no hidden check id in the release');
+  console.log(`left out ${skipped.length}:`);
+  for (const a of skipped) if (a.kind === 'skip') console.log(`  ${a.path}: ${a.why}`);
+  console.log('checked: no solution line, no hidden check id, no link to a left-out file');
   if (values.verify) {
     runIn(result.outDir, INSTALL_ARGS);
-    const report = JSON.parse(runIn(result.outDir, ['grade', '--format', 'json'])) as {
-      score: number;
-      maxScore: number;
-    };
-    console.log(`verified: installs offline and grades the stubs (${report.score}/${report.maxScore})`);
+    console.log('verified: installs offline');
+    const tests = runIn(result.outDir, TEST_ARGS, 1_800_000);
+    console.log(`verified: its own test command passes (pnpm test: ${testTally(tests)})`);
+    const report = JSON.parse(runIn(result.outDir, ['grade', '--format', 'json'])) as { score: number; maxScore: number };
+    console.log(`verified: grades the stubs (${report.score}/${report.maxScore})`);
+    const adversary = await gradeReleaseFiles(result.outDir, { log: (line) => console.log(`  ${line}`) });
+    if (adversary.leaks.length > 0) throw new Error(`released files score above the stubs: ${describeLeaks(adversary.leaks)}`);
+    console.log(`verified: no released TypeScript file scores above the stubs (${adversary.attempts.length} gradings)`);
   }
   const shown = relative(process.cwd(), result.outDir);
   console.log(`next: cd ${shown.startsWith('..') ? result.outDir : shown || '.'} && git init && npx pnpm@10 install`);
@@ -163,7 +234,7 @@ async function main(argv: string[]): Promise<void> {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main(process.argv.slice(2)).catch((err: unknown) => {
-    console.error(`release: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
+    console.error(`release: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 1;
   });
 }
