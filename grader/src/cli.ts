@@ -20,7 +20,7 @@ export const USAGE = `usage:
   pnpm grade merge --out DIR SHARD_DIR...
   pnpm grade review --out DIR [--submissions DIR] [--port N]      # hand-grade the written tasks in a browser
   pnpm grade export --out DIR [--roster FILE] [--column NAME]     # gradebook.csv, canvas.csv, moodle.csv
-  pnpm grade gradescope --out FILE.zip
+  pnpm grade gradescope [--assignment NAME] --out FILE.zip
 exit codes: 0 graded, 1 the grader failed, 2 usage error, 3 score below --fail-under`;
 
 export class CliUsageError extends Error {}
@@ -137,11 +137,10 @@ async function batch(values: CliValues, positionals: string[]): Promise<number> 
     return 0;
   }
   if (positionals[0] === 'gradescope') {
-    const { buildGradescopeZip } = await loadModule<{ buildGradescopeZip(o: { outFile: string }): Promise<void> }>(
-      './gradescope/package.ts',
-      'the Gradescope packager',
-    );
-    await buildGradescopeZip({ outFile: values.out });
+    const { buildGradescopeZip } = await loadModule<{
+      buildGradescopeZip(o: { outFile: string; assignment: string }): Promise<void>;
+    }>('./gradescope/package.ts', 'the Gradescope packager');
+    await buildGradescopeZip({ outFile: values.out, assignment: loadAssignment(values.assignment ?? DEFAULT_ASSIGNMENT).name });
     process.stderr.write(`wrote ${values.out}\n`);
     return 0;
   }
@@ -160,6 +159,8 @@ async function batch(values: CliValues, positionals: string[]): Promise<number> 
     hidden: values.hidden ?? false,
     backend: values.backend as BackendChoice,
     seed: intOption('seed', values.seed, 0) ?? 0,
+    // Every student's folder is graded against one assignment: the one named, else the default.
+    extraArgs: ['--assignment', values.assignment ?? DEFAULT_ASSIGNMENT],
   });
   process.stderr.write(
     `${summary.total} submissions: ${summary.graded} graded, ${summary.errors} errors, ${summary.timeouts} timeouts → ${summary.gradebook}\n`,

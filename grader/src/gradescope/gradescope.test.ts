@@ -32,7 +32,7 @@ describe('Gradescope autograder', () => {
   const zipPath = join(dir, 'autograder.zip');
 
   it('packs setup.sh and an executable run_autograder at the root, beside the course files', async () => {
-    await buildGradescopeZip({ outFile: zipPath });
+    await buildGradescopeZip({ outFile: zipPath, assignment: 'resnet' });
     const zip = new Uint8Array(readFileSync(zipPath));
     const files = unzipSync(zip);
     for (const name of [
@@ -45,6 +45,8 @@ describe('Gradescope autograder', () => {
       expect(files[name], name).toBeDefined();
     }
     expect(Object.keys(files).some((f) => f.includes('node_modules/'))).toBe(false);
+    // A course repository holds several assignments; the zip names the one it grades.
+    expect(new TextDecoder().decode(files['gradescope-assignment.txt'])).toBe('resnet\n');
     const modes = unixModes(zip);
     expect((modes.get('run_autograder') ?? 0) & 0o111).toBe(0o111);
     expect((modes.get('setup.sh') ?? 0) & 0o111).toBe(0o111);
@@ -99,6 +101,6 @@ describe('Gradescope autograder', () => {
   it('tells the student what to upload when the submission has no exercise files', () => {
     const empty = runAutograder(undefined);
     expect(empty.score).toBe(0);
-    expect(empty.output).toContain('upload both files');
+    expect(empty.output).toContain('no bottleneck.ts or preact.ts found in the submission: upload these files');
   });
 });

@@ -26,9 +26,13 @@ export async function courseFiles(root: string = REPO_ROOT): Promise<string[]> {
   }
 }
 
-export async function buildGradescopeZip(opts: { outFile: string; root?: string }): Promise<void> {
+/** Which assignment the zip grades: run_autograder reads it (a course repository holds several). */
+export const ASSIGNMENT_FILE = 'gradescope-assignment.txt';
+
+export async function buildGradescopeZip(opts: { outFile: string; assignment: string; root?: string }): Promise<void> {
   const root = opts.root ?? REPO_ROOT;
   const entries: Zippable = {};
+  entries[ASSIGNMENT_FILE] = [new TextEncoder().encode(`${opts.assignment}\n`), REGULAR];
   for (const file of await courseFiles(root)) {
     const data = await readFile(join(root, file)).catch(() => undefined); // listed by git but deleted
     if (data) entries[file] = [new Uint8Array(data), REGULAR];
