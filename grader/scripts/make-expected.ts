@@ -2,17 +2,23 @@
 // of the exercises built in every accepted convention (variants.ts), which must all agree. Run after
 // changing a case or a convention:
 //   npx tsx grader/scripts/make-expected.ts            (writes assignments/resnet/checks/expected.json
-//                                                        and grader/hidden/expected.json)
+//                                                        and assignments/resnet/instructor/expected.json)
 //   npx tsx grader/scripts/make-expected.ts --check    (exit 1 when either file is stale)
 // Training thresholds are measured separately (see docs in grader/README.md) and carried over.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { type BlockSignature, type ModelSummary, type NetLayout, paramTotals, summarize } from '../src/analysis/graph.ts';
+import {
+  type BlockSignature,
+  type ModelSummary,
+  type NetLayout,
+  paramTotals,
+  summarize,
+} from '../src/analysis/graph.ts';
+import { loadAssignment } from '../src/assignments.ts';
 import type { BlockCase, CheckExpectation, ExpectedFile, NetCase } from '../src/expected.ts';
 import { ExpectedFile as ExpectedSchema } from '../src/expected.ts';
-import { loadAssignment } from '../src/assignments.ts';
 import { type ManifestCheck, parseManifestFragment, readJsonFile } from '../src/manifest.ts';
 import {
   bottleneckResnetVariant,
@@ -27,6 +33,7 @@ import {
 const ASSIGNMENT = loadAssignment('resnet');
 const PUBLIC_FILE = ASSIGNMENT.expectedFile;
 const HIDDEN_FILE = ASSIGNMENT.hiddenExpectedFile;
+
 // The grader reads these very files, so their paths come from it.
 export { HIDDEN_FILE, PUBLIC_FILE };
 
@@ -83,7 +90,10 @@ function canonicalOf<R>(
   read: (s: ModelSummary) => R,
   conventions: readonly Convention[] = CONVENTIONS,
 ): R {
-  const [first, ...others] = conventions.map((conv) => ({ conv, value: withModel(build(conv), (m) => read(summarize(m))) }));
+  const [first, ...others] = conventions.map((conv) => ({
+    conv,
+    value: withModel(build(conv), (m) => read(summarize(m))),
+  }));
   if (!first) throw new Error('no conventions');
   for (const o of others)
     if (JSON.stringify(o.value) !== JSON.stringify(first.value))
@@ -106,7 +116,11 @@ function blockShapes(fn: BlockFn, cases: BlockCase[]): CheckExpectation {
     kind: 'block-shapes',
     cases: cases.map((k) => ({
       ...k,
-      output: canonicalOf(`${fn} shapes`, (conv) => blockModel(fn, conv, k), (s) => s.shapes.output),
+      output: canonicalOf(
+        `${fn} shapes`,
+        (conv) => blockModel(fn, conv, k),
+        (s) => s.shapes.output,
+      ),
     })),
   };
 }
@@ -143,7 +157,12 @@ function netShapes(fn: 'bottleneckResnet' | 'preactResnet18', cases: NetCase[]):
   return {
     kind: 'net-shapes',
     cases: cases.map((k) => {
-      const s = canonicalOf(`${fn} shapes`, (conv) => netModel(fn, conv, k), (x) => x.shapes, NET_CONVENTIONS);
+      const s = canonicalOf(
+        `${fn} shapes`,
+        (conv) => netModel(fn, conv, k),
+        (x) => x.shapes,
+        NET_CONVENTIONS,
+      );
       return { ...k, stem: s.stem ?? [], stages: s.stages, output: s.output };
     }),
   };

@@ -132,7 +132,15 @@ export function canonicalize(model: tf.LayersModel): CanonicalGraph {
   const inboundOf = (l: Layer) => (l.inboundNodes[0]?.inboundLayers ?? []) as Layer[];
   const consumersOf = (l: Layer) => l.outboundNodes.map((n) => n.outboundLayer as Layer);
   const add = (layer: Layer, kind: string, inputs: number[], params = { trainable: 0, total: 0 }) => {
-    const node: CanonNode = { id: nodes.length, kind, layer: layer.name, inputs, consumers: [], shape: shapeOf(layer), ...params };
+    const node: CanonNode = {
+      id: nodes.length,
+      kind,
+      layer: layer.name,
+      inputs,
+      consumers: [],
+      shape: shapeOf(layer),
+      ...params,
+    };
     nodes.push(node);
     for (const i of inputs) nodes[i]?.consumers.push(node.id);
     return node.id;
@@ -163,12 +171,10 @@ export function canonicalize(model: tf.LayersModel): CanonicalGraph {
         (target.getClassName() === 'Conv2D' || target.getClassName() === 'MaxPooling2D') &&
         tc.padding === 'valid' &&
         pair(tc.dilationRate ?? 1).every((d) => d === 1) &&
-        paddingIsSame(
-          pad,
-          pair(tc.kernelSize ?? tc.poolSize),
-          pair(tc.strides ?? tc.poolSize),
-          [before[0] ?? 0, before[1] ?? 0],
-        );
+        paddingIsSame(pad, pair(tc.kernelSize ?? tc.poolSize), pair(tc.strides ?? tc.poolSize), [
+          before[0] ?? 0,
+          before[1] ?? 0,
+        ]);
       if (foldable && target && inputs[0] !== undefined) {
         foldedPad.set(target.name, pad);
         out.set(layer.name, inputs[0]);
@@ -205,6 +211,19 @@ export function canonicalize(model: tf.LayersModel): CanonicalGraph {
         continue;
       }
       id = add(layer, c.activation === 'relu' ? 'ReLU' : capital(String(c.activation)), inputs);
+    } else if (
+      cls === 'Flatten' &&
+      inbound[0] &&
+      consumersOf(inbound[0]).length === 1 &&
+      wholeMapAverage(nodes, inputs[0])
+    ) {
+      // An average pool over the whole feature map, then a flatten (PyTorch's AdaptiveAvgPool2d((1, 1)) +
+      // flatten, early Keras ResNet50): a global average pool.
+      const pool = nodes[inputs[0] as number] as CanonNode;
+      pool.kind = 'GlobalAvgPool';
+      pool.shape = shapeOf(layer);
+      out.set(layer.name, pool.id);
+      continue;
     } else if (cls === 'AveragePooling2D')
       id = add(layer, windowKind('AvgPool', pair(c.poolSize), pair(c.strides ?? c.poolSize)), inputs);
     else id = add(layer, SIMPLE[cls] ?? cls, inputs, real);
@@ -215,6 +234,22 @@ export function canonicalize(model: tf.LayersModel): CanonicalGraph {
   const graph: CanonicalGraph = { nodes, input, output, conventions, segments: { stem: [], blocks: [], head: [] } };
   graph.segments = segment(graph);
   return graph;
+}
+
+/** An AvgPool node whose window is its whole input and whose output is 1×1. */
+function wholeMapAverage(nodes: readonly CanonNode[], id: number | undefined): boolean {
+  const pool = id === undefined ? undefined : nodes[id];
+  const input = pool && nodes[pool.inputs[0] as number];
+  const window = pool && /^AvgPool(\d+)x(\d+)/.exec(pool.kind);
+  return Boolean(
+    pool &&
+      input &&
+      window &&
+      pool.shape[0] === 1 &&
+      pool.shape[1] === 1 &&
+      Number(window[1]) === input.shape[0] &&
+      Number(window[2]) === input.shape[1],
+  );
 }
 
 /** From `id` back through single-input nodes: [id, its input, ...], ending at a node with 0 or 2+ inputs. */
@@ -275,7 +310,10 @@ function segment(g: CanonicalGraph): Segments | { error: string } {
     const link = between(nodes, prevEnd, fork);
     if (link === undefined)
       return {
-        error: k === 0 ? 'the first block does not read the network input' : `block ${k + 1} does not read the output of block ${k}`,
+        error:
+          k === 0
+            ? 'the first block does not read the network input'
+            : `block ${k + 1} does not read the output of block ${k}`,
       };
     let lead = link;
     if (k > 0) {
@@ -302,14 +340,21 @@ function segment(g: CanonicalGraph): Segments | { error: string } {
     branch = [...shared, ...branch];
     shortcut = [...shared, ...shortcut];
     const sk = kinds(shortcut);
-    if (sk.length === 2 && isConv(nodes[shortcut[0] as number]) && kernelOf(nodes[shortcut[0] as number] as CanonNode) === '1x1') {
+    if (
+      sk.length === 2 &&
+      isConv(nodes[shortcut[0] as number]) &&
+      kernelOf(nodes[shortcut[0] as number] as CanonNode) === '1x1'
+    ) {
       if (sk[1] === 'BN') {
         conventions.projectionBn.with++;
         (nodes[shortcut[1] as number] as CanonNode).dropped = true;
         shortcut = shortcut.slice(0, 1);
       }
     } else if (sk.length === 1 && projection) conventions.projectionBn.without++;
-    moveStride(branch.map((i) => nodes[i] as CanonNode), conventions);
+    moveStride(
+      branch.map((i) => nodes[i] as CanonNode),
+      conventions,
+    );
     blocks.push({ branch, shortcut, after: [], add: addNode.id });
     prevEnd = addNode.id;
   }
@@ -352,7 +397,8 @@ export interface ParamRow {
  */
 export function canonicalRows(g: CanonicalGraph): ParamRow[] {
   const s = g.segments;
-  const ordered = 'error' in s ? [] : [...s.stem, ...s.blocks.flatMap((b) => [...b.branch, ...b.shortcut, ...b.after]), ...s.head];
+  const ordered =
+    'error' in s ? [] : [...s.stem, ...s.blocks.flatMap((b) => [...b.branch, ...b.shortcut, ...b.after]), ...s.head];
   const ids = [...new Set([...ordered, ...g.nodes.map((n) => n.id)])];
   return ids
     .map((i) => g.nodes[i] as CanonNode)
@@ -360,7 +406,10 @@ export function canonicalRows(g: CanonicalGraph): ParamRow[] {
     .map((n) => ({ name: n.layer, kind: n.kind, trainable: n.trainable, total: n.total }));
 }
 
-export function paramTotals(rows: readonly { trainable: number; total: number }[]): { trainable: number; total: number } {
+export function paramTotals(rows: readonly { trainable: number; total: number }[]): {
+  trainable: number;
+  total: number;
+} {
   return rows.reduce((s, r) => ({ trainable: s.trainable + r.trainable, total: s.total + r.total }), {
     trainable: 0,
     total: 0,
