@@ -2,12 +2,12 @@
 // killed batch loses nothing and merged shards give the same file as one machine would have.
 // A written task nobody has graded yet is "pending", never 0; the total is auto + hand − late penalty,
 // out of every task's points (the manifest's total, plus the hidden checks' points with --hidden).
-import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { writeFileAtomic } from '@course/d2l/atomic-write';
 import { stringify } from 'csv-stringify/sync';
+import { type Assignment, listAssignments, loadAssignment } from '../assignments.ts';
 import { type Lateness, lateness, type SubmissionTime, submissionTimes } from '../export/deadlines.ts';
-import { loadManifest, type Manifest } from '../manifest.ts';
+import type { Manifest } from '../manifest.ts';
 import { emptyHandGrades, type HandGrades, readHandGrades } from '../review/store.ts';
 import { REPO_ROOT } from './grader-version.ts';
 import type { BatchResult } from './result-file.ts';
@@ -169,12 +169,10 @@ export function gradebookCsv(results: BatchResult[], ctx: GradebookContext = NO_
   return spreadsheetCsv(gradebookRows(results, ctx), columns);
 }
 
-/** The assignment's manifest, found by the name its reports carry; undefined when this copy lacks it. */
-export function manifestOf(results: BatchResult[]): Manifest | undefined {
+/** The assignment the reports name, when this copy of the repository has it. */
+export function assignmentOf(results: BatchResult[]): Assignment | undefined {
   const name = results.find((r) => r.report)?.report?.assignment;
-  if (!name || !/^[a-z0-9][a-z0-9-]*$/.test(name)) return undefined;
-  const file = join(REPO_ROOT, 'assignments', name, 'manifest.json');
-  return existsSync(file) ? loadManifest(file) : undefined;
+  return name && listAssignments().includes(name) ? loadAssignment(name) : undefined;
 }
 
 /**
@@ -201,7 +199,7 @@ export function loadGradebookContext(
   results: BatchResult[],
   opts: ContextOptions = {},
 ): GradebookContext {
-  const manifest = opts.manifest ?? manifestOf(results);
+  const manifest = opts.manifest ?? assignmentOf(results)?.manifest;
   return {
     hand: readHandGrades(outDir),
     times: submissionTimes(submissionFolders(results, opts.submissionsDir)),

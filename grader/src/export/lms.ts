@@ -8,10 +8,10 @@ import { writeFileAtomic } from '@course/d2l/atomic-write';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import {
+  assignmentOf,
   type FinalGrade,
   finalGrades,
   loadGradebookContext,
-  manifestOf,
   spreadsheetCsv,
   writeGradebook,
 } from '../batch/gradebook.ts';
@@ -156,7 +156,7 @@ export async function exportGrades(opts: ExportOptions): Promise<ExportFiles> {
   const roster = parseRoster(readFileSync(rosterFile, 'utf8'), rosterFile);
   const results = await readAllResults(opts.outDir);
   if (results.length === 0) throw new Error(`no results in '${opts.outDir}/results': grade the class first`);
-  const manifest = opts.manifest ?? manifestOf(results);
+  const manifest = opts.manifest ?? assignmentOf(results)?.manifest;
   const ctx = loadGradebookContext(opts.outDir, results, { submissionsDir: opts.submissionsDir, manifest });
   const grades = finalGrades(results, ctx);
   const column = opts.column ?? manifest?.title ?? results[0]?.report?.assignment ?? 'grade';

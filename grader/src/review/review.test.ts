@@ -122,7 +122,7 @@ describe('review server', () => {
       fetch(api, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
     await post({ op: 'item', item: 'branches', on: true });
     const last = await post({ op: 'comment', text: 'Ünïcode, "quotes", <b>tags</b>' });
-    expect((await last.json()).grade).toMatchObject({ score: 3, graded: true });
+    expect(((await last.json()) as { grade: unknown }).grade).toMatchObject({ score: 3, graded: true });
     // On disk before the next request: nothing waits for a shutdown.
     expect(readHandGrades(cls.out).grades.alice?.['ex1-inception']).toMatchObject({ items: ['branches'], score: 3 });
     await server.close();

@@ -9,16 +9,15 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import {
+  assignmentOf,
   type FinalGrade,
   finalGrades,
   type GradebookContext,
   gradebookCsv,
   loadGradebookContext,
-  manifestOf,
   submissionFolders,
   writeGradebook,
 } from '../batch/gradebook.ts';
-import { REPO_ROOT } from '../batch/grader-version.ts';
 import { type BatchResult, readAllResults } from '../batch/result-file.ts';
 import type { Manifest, ManifestTask } from '../manifest.ts';
 import { renderTemplate } from '../reporters/templates.ts';
@@ -69,16 +68,18 @@ function lateText(g: FinalGrade): string {
 export async function reviewApp(opts: ReviewOptions & { allowedHosts: () => string[] }) {
   const results: BatchResult[] = await readAllResults(opts.outDir);
   if (results.length === 0) throw new Error(`no results in '${opts.outDir}/results': grade the class first`);
-  const manifest = opts.manifest ?? manifestOf(results);
+  const assignment = assignmentOf(results);
+  const manifest = opts.manifest ?? assignment?.manifest;
   if (!manifest) throw new Error(`cannot find the manifest of assignment '${results[0]?.report?.assignment}'`);
   const written = manifest.tasks.filter((t) => t.kind === 'manual');
   if (written.length === 0) throw new Error(`assignment '${manifest.assignment}' has no task graded by hand`);
   const students = results.map((r) => r.student);
   const folders = submissionFolders(results, opts.submissionsDir);
-  const answersFile = (manifest as { answers?: string }).answers ?? 'answers.md';
+  const answersFile = manifest.answers ?? 'answers.md';
+  // The handed-out answers file, to point out answers left as they were.
   const stub = (() => {
     try {
-      return readFileSync(join(REPO_ROOT, 'assignments', manifest.assignment, 'src', answersFile), 'utf8');
+      return assignment ? readFileSync(join(assignment.workspace, answersFile), 'utf8') : undefined;
     } catch {
       return undefined;
     }
