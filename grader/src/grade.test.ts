@@ -215,12 +215,29 @@ const HOSTILE: Case[] = [
   { fixture: 'hostile-network', loses: { 'preact.builds': /forbidden import 'node:net'/ }, intact: PREACT_OK },
   {
     fixture: 'hostile-fake-output',
-    loses: { 'bottleneck.builds': /not a TF\.js functional model|ended \(exit code 0\) before returning a model/ },
+    loses: { 'bottleneck.builds': /protocol violation: the child process sent a message that is not a JSON string/ },
     intact: BOTTLENECK_OK,
   },
   {
     fixture: 'hostile-patch-tfjs',
     loses: { 'bottleneck.params': /171 trainable \/ 171 total/, 'bottleneck.structure': /missing BN/ },
+    intact: BOTTLENECK_OK,
+  },
+  {
+    fixture: 'hostile-giant-topology',
+    loses: { 'bottleneck.builds': /too large to grade: 300,030,000 parameters, allowed 100,000/ },
+    intact: BOTTLENECK_OK,
+  },
+  {
+    fixture: 'hostile-duplicate-reply',
+    loses: { 'preact.builds': /protocol violation: the child process sent a second reply for "preactResidual/ },
+    intact: PREACT_OK,
+  },
+  {
+    fixture: 'hostile-unasked-key',
+    loses: {
+      'bottleneck.structure': /protocol violation: .*"bottleneck\|never-asked", which the grader did not ask for/,
+    },
     intact: BOTTLENECK_OK,
   },
   {

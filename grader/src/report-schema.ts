@@ -77,7 +77,13 @@ export const GradeReport = z.object({
   schemaVersion: z.literal(1),
   graderVersion: z.string(),
   assignment: z.string(),
-  submission: z.object({ path: z.string(), hash: z.string() }),
+  submission: z.object({
+    path: z.string(),
+    /** sha256 over exactly the files that were graded (grader/src/intake.ts). */
+    hash: z.string(),
+    /** Entries refused at intake (links, FIFOs, devices, oversized files), one line each. */
+    refused: z.array(z.string()).optional(),
+  }),
   score: z.number().min(0),
   maxScore: z.number().min(0),
   backend: z.object({ name: z.string(), device: z.string(), skipped: z.array(z.string()) }),

@@ -13,7 +13,7 @@ import { type BatchProgress, defaultProgress } from './progress.ts';
 import { type BatchResult, readResult, writeResult } from './result-file.ts';
 import { killGroup, runGradeCommand } from './run-one.ts';
 import { inShard, type Shard } from './shard.ts';
-import { hashFolder, listSubmissions } from './submissions.ts';
+import { listSubmissions, submissionHash } from './submissions.ts';
 
 export { defaultGradeCommand } from './grade-command.ts';
 export type { BatchProgress } from './progress.ts';
@@ -105,7 +105,7 @@ export async function gradeBatch(opts: BatchOptions): Promise<BatchSummary> {
 
   const gradeOne = async (student: string) => {
     const folder = join(opts.submissionsDir, student);
-    const contentHash = await hashFolder(folder);
+    const contentHash = submissionHash(folder);
     const stored = await readResult(opts.outDir, student);
     const fresh =
       stored?.contentHash === contentHash && stored.graderVersion === version && stored.settings === settings;

@@ -1,11 +1,17 @@
-// A batch's input: one folder per student. The content hash covers every file's path and bytes, so a
-// resumed batch regrades exactly the submissions that changed.
+// A batch's input: one folder per student. A submission's hash is the intake's (grader/src/intake.ts):
+// it covers exactly the files that are graded, so a resumed batch regrades exactly the submissions
+// whose graded files changed. hashFolder hashes trusted folders (the grader's own code).
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { readSubmission } from '../intake.ts';
 
 const SKIPPED = new Set(['node_modules', '.git']);
 
+/**
+ * The student folders. A student folder that is itself a symbolic link is listed too, so that grading
+ * refuses it with one line in that student's report (intake.ts) instead of leaving the student out.
+ */
 export async function listSubmissions(dir: string): Promise<string[]> {
   let entries: import('node:fs').Dirent[];
   try {
@@ -14,9 +20,14 @@ export async function listSubmissions(dir: string): Promise<string[]> {
     throw new Error(`cannot read the submissions folder '${dir}': pass --submissions DIR with one folder per student`);
   }
   return entries
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !SKIPPED.has(e.name))
+    .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && !e.name.startsWith('.') && !SKIPPED.has(e.name))
     .map((e) => e.name)
     .sort();
+}
+
+/** The content hash of one student's submission: the graded files only, read without following links. */
+export function submissionHash(folder: string): string {
+  return readSubmission(folder).hash;
 }
 
 /** Every file under root, as paths relative to it, leaving out folders named in `skipped`. */

@@ -61,6 +61,8 @@ function curveLines(c: CheckResult, paint: Paint): string[] {
 export function renderText(report: GradeReport, opts: { color?: boolean } = {}): string {
   const paint: Paint = (code, text) => (opts.color ? `\x1b[${CODES[code]}m${text}\x1b[0m` : text);
   const out: string[] = [paint('bold', `${report.assignment}: ${report.submission.path}`), ''];
+  for (const line of report.submission.refused ?? []) out.push(paint('red', line));
+  if (report.submission.refused?.length) out.push('');
   for (const task of report.tasks) {
     const title = `Exercise ${task.exercise}: ${task.title}`;
     if (task.status === 'manual-pending') {

@@ -1,12 +1,16 @@
 // The sandbox's building blocks: the import policy, the network namespace, and the topology whitelist.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { TopologyError, validateTopology } from '../topology.ts';
 import { forbiddenReason } from './bundle.ts';
-import { networkIsolation } from './spawn.ts';
+import type { BuildItem } from './protocol.ts';
+import { networkIsolation, runSandboxed } from './spawn.ts';
 
 const run = promisify(execFile);
 
@@ -62,5 +66,72 @@ describe('topology whitelist', () => {
     const seq = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [4] })] });
     expect(() => validateTopology(seq.toJSON(null, false))).toThrow(/functional API/);
     expect(() => validateTopology('{"class_name":"Model"}')).toThrow(TopologyError);
+  });
+});
+
+describe('reply protocol', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'protocol-'));
+  const items = ['a', 'b'].map((key) => ({
+    key,
+    kind: 'block',
+    fn: 'f',
+    inputShape: [2],
+    numChannels: 1,
+    options: {},
+  }));
+  const built = (key: string) =>
+    `JSON.stringify({ type: 'built', key: ${JSON.stringify(key)}, topology: { class_name: 'Model' } })`;
+  /** Run a hand-written child (plain CommonJS) as if it were a bundle; a long time limit, so a hang fails the test. */
+  const runtime = join(dir, 'runtime.cjs');
+  writeFileSync(runtime, '');
+  const child = (name: string, source: string) => {
+    const file = join(dir, `${name}.cjs`);
+    writeFileSync(file, `process.on('message', () => {});\n${source}\n`);
+    return runSandboxed({ file, runtime }, items as unknown as BuildItem[], { timeoutMs: 600_000 });
+  };
+  const summary = (run: Awaited<ReturnType<typeof runSandboxed>>) =>
+    [...run.outcomes].map(([key, o]) => [key, o.ok ? 'built' : `${o.reason}: ${o.message}`]);
+
+  it('ends a child once every key asked has its one reply, whatever it sends or does after', async () => {
+    const run = await child(
+      'then-more',
+      `process.send(${built('a')}); process.send(${built('b')}); process.send(${built('a')}); process.send('junk'); setInterval(() => {}, 1000);`,
+    );
+    expect(summary(run)).toEqual([
+      ['a', 'built'],
+      ['b', 'built'],
+    ]);
+  });
+
+  it('treats a second reply, an unknown key, a malformed reply or a late load failure as a violation of the whole file', async () => {
+    const cases = {
+      second: [`process.send(${built('a')}); process.send(${built('a')});`, /a second reply for "a"/],
+      unknown: [`process.send(${built('zzz')});`, /a reply for "zzz", which the grader did not ask for/],
+      malformed: [`process.send(JSON.stringify({ type: 'built', key: 'a' }));`, /a malformed reply/],
+      object: [`process.send({ type: 'built', key: 'a', topology: {} });`, /a message that is not a JSON string/],
+      late: [
+        `process.send(${built('a')}); process.send(JSON.stringify({ type: 'load-failed', message: 'x', frames: [] }));`,
+        /a load failure after replies/,
+      ],
+    } as const;
+    for (const [name, [source, why]] of Object.entries(cases)) {
+      const run = await child(name, `${source} setInterval(() => {}, 1000);`);
+      for (const key of ['a', 'b']) {
+        const o = run.outcomes.get(key);
+        expect(o?.ok, `${name} ${key}`).toBe(false);
+        if (o && !o.ok) {
+          expect(o.message, name).toMatch(/^protocol violation: the child process sent /);
+          expect(o.message, name).toMatch(why);
+        }
+      }
+    }
+  });
+
+  it('keeps the replies of a child that ends early, and says the rest never came', async () => {
+    const run = await child('early', `process.send(${built('a')}, () => process.exit(0));`);
+    expect(summary(run)).toEqual([
+      ['a', 'built'],
+      ['b', expect.stringMatching(/^crashed: the child process ended \(exit code 0\) before returning a model/)],
+    ]);
   });
 });

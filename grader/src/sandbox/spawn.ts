@@ -13,6 +13,9 @@ export interface SandboxOptions {
   dataMb?: number;
 }
 
+/** All replies of one child together: one per build, the largest (ResNet-152) well under 1 MB. */
+const MAX_TOTAL_REPLY_CHARS = 4 * MAX_REPLY_CHARS;
+
 export const DEFAULT_LIMITS = { timeoutMs: 60_000, heapMb: 512, dataMb: 1536 } as const;
 const PRLIMIT = '/usr/bin/prlimit';
 
@@ -111,10 +114,22 @@ export function runSandboxed(
     serialization: 'json',
   });
   const outcomes = new Map<string, ItemOutcome>();
+  const asked = new Set(items.map((i) => i.key));
   let stderr = '';
   let replyChars = 0;
   let peak = 0;
-  let badReply: string | undefined;
+  let violation: string | undefined;
+  // The grader, not the child, decides when a child is done: once every key asked has its one reply
+  // (or on a violation, or at the time limit) it is killed, and nothing it sends after is read.
+  let done = false;
+  const finish = () => {
+    done = true;
+    child.kill('SIGKILL');
+  };
+  const violate = (what: string) => {
+    violation = what;
+    finish();
+  };
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-8192);
   });
@@ -125,38 +140,41 @@ export function runSandboxed(
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    child.kill('SIGKILL');
+    finish();
   }, limits.timeoutMs);
 
+  // The student's code runs in the child too, and can call process.send itself, before the runner does,
+  // for any key, any number of times: exactly one reply per key asked is accepted, and nothing else.
   child.on('message', (raw: unknown) => {
-    if (typeof raw !== 'string') {
-      badReply = 'the child sent something other than a JSON string';
-      return;
-    }
+    if (done) return;
+    if (typeof raw !== 'string') return violate('a message that is not a JSON string');
     replyChars += raw.length;
-    if (raw.length > MAX_REPLY_CHARS || replyChars > 4 * MAX_REPLY_CHARS) {
-      badReply = `reply over ${MAX_REPLY_CHARS / 1024 / 1024} MB`;
-      child.kill('SIGKILL');
-      return;
-    }
+    if (raw.length > MAX_REPLY_CHARS) return violate(`a reply over ${MAX_REPLY_CHARS / 1024 / 1024} MB`);
+    if (replyChars > MAX_TOTAL_REPLY_CHARS)
+      return violate(`replies over ${MAX_TOTAL_REPLY_CHARS / 1024 / 1024} MB in all`);
     let parsed: ChildReply;
     try {
       parsed = ChildReply.parse(JSON.parse(raw));
     } catch {
-      badReply = 'a malformed reply (not from the grader runner)';
-      return;
+      return violate('a malformed reply');
     }
     peak = Math.max(peak, rssOf(child.pid));
-    if (parsed.type === 'built') {
-      if (!outcomes.has(parsed.key)) outcomes.set(parsed.key, { ok: true, topology: parsed.topology });
-    } else if (parsed.type === 'failed') {
-      if (!outcomes.has(parsed.key))
-        outcomes.set(parsed.key, { ok: false, reason: parsed.reason, message: parsed.message, frames: parsed.frames });
-    } else {
+    if (parsed.type === 'load-failed') {
+      if (outcomes.size > 0) return violate('a load failure after replies');
       for (const item of items)
         outcomes.set(item.key, { ok: false, reason: 'load-failed', message: parsed.message, frames: parsed.frames });
+    } else {
+      const key = shortKey(parsed.key);
+      if (!asked.has(parsed.key)) return violate(`a reply for ${key}, which the grader did not ask for`);
+      if (outcomes.has(parsed.key)) return violate(`a second reply for ${key}`);
+      outcomes.set(
+        parsed.key,
+        parsed.type === 'built'
+          ? { ok: true, topology: parsed.topology }
+          : { ok: false, reason: parsed.reason, message: parsed.message, frames: parsed.frames },
+      );
     }
-    if (items.every((i) => outcomes.has(i.key))) child.kill('SIGKILL');
+    if (items.every((i) => outcomes.has(i.key))) finish();
   });
 
   return new Promise((resolvePromise) => {
@@ -167,6 +185,15 @@ export function runSandboxed(
         /heap out of memory|Allocation failed|RangeError: (Array buffer allocation failed|Invalid typed array length)/.test(
           stderr,
         );
+      // A protocol violation costs every build of this file: none of its replies can be trusted.
+      if (violation)
+        for (const item of items)
+          outcomes.set(item.key, {
+            ok: false,
+            reason: 'bad-reply',
+            message: `protocol violation: the child process sent ${violation} (only the grader's runner may reply, once per build)`,
+            frames: [],
+          });
       const missing = items.filter((i) => !outcomes.has(i.key));
       for (const item of missing) {
         const outcome: ItemOutcome = timedOut
@@ -183,19 +210,22 @@ export function runSandboxed(
                 message: `ran out of memory (heap limit ${limits.heapMb} MB${limits.dataMb ? `, data limit ${limits.dataMb} MB` : ''})`,
                 frames: [],
               }
-            : badReply
-              ? { ok: false, reason: 'bad-reply', message: `the child process sent ${badReply}`, frames: [] }
-              : {
-                  ok: false,
-                  reason: 'crashed',
-                  message: `the child process ended (${signal ? `signal ${signal}` : `exit code ${code}`}) before returning a model${permissionHint(stderr)}`,
-                  frames: [],
-                };
+            : {
+                ok: false,
+                reason: 'crashed',
+                message: `the child process ended (${signal ? `signal ${signal}` : `exit code ${code}`}) before returning a model${permissionHint(stderr)}`,
+                frames: [],
+              };
         outcomes.set(item.key, outcome);
       }
       resolvePromise({ outcomes, peakRssMb: Math.round(peak), stderrTail: stderr.slice(-2000) });
     });
   });
+}
+
+/** A key as it reads in a message: the child chose it, so it is quoted and cut short. */
+function shortKey(key: string): string {
+  return JSON.stringify(key.length > 60 ? `${key.slice(0, 60)}…` : key);
 }
 
 function permissionHint(stderr: string): string {
