@@ -10,25 +10,24 @@ import { dirname, join, normalize, posix } from 'node:path';
 export const INSTRUCTOR_SEGMENT = 'instructor';
 export const MARKER_FILE = '.instructor-only';
 
-/**
- * Instructor material that has not moved to an instructor-only place yet (the "assignments as data"
- * refactor moves it). Kept only for paths that still exist in the commit being released; a trailing
- * slash means the whole folder.
- */
-export const EXCLUDED: ReadonlyArray<{ path: string; why: string }> = [
-  { path: 'packages/resnet/src/solution/', why: 'reference solutions (before their move to assignments/resnet/instructor)' },
-  { path: 'grader/hidden/', why: 'hidden checks (before their move to assignments/resnet/instructor)' },
-  { path: 'packages/resnet/scripts/make-stubs.ts', why: 'writes the stubs from the solutions' },
-];
-
 /** The student repository's README.md (the instructor's README lists tools the release leaves out). */
 export const STUDENT_README = 'scripts/release/student-readme.md';
 
-/** Files the student repository also needs where its CI looks for them (docs/ci.md); copied there too. */
-export const PLACED: Readonly<Record<string, string>> = {
-  'assignments/resnet/ci/github-grade.yml': '.github/workflows/grade.yml',
-  'assignments/resnet/ci/gitlab-ci.yml': '.gitlab-ci.yml',
-};
+/**
+ * Where the student repository's CI looks for a file too (docs/ci.md): each assignment's GitHub workflow
+ * (written by `pnpm assign`) is copied to .github/workflows/grade-<name>.yml.
+ */
+export function placedAt(path: string): string | undefined {
+  const m = /^assignments\/([a-z0-9-]+)\/ci\/github-grade\.yml$/.exec(path);
+  return m ? `.github/workflows/grade-${m[1]}.yml` : undefined;
+}
+
+/** GitLab reads one .gitlab-ci.yml: the release writes one that includes every assignment's job file. */
+export function gitlabRoot(paths: readonly string[]): string | undefined {
+  const jobs = paths.filter((p) => /^assignments\/[a-z0-9-]+\/ci\/gitlab-ci\.yml$/.test(p)).sort();
+  if (jobs.length === 0) return undefined;
+  return `# One job per assignment (each file is written by the course's authoring step).\ninclude:\n${jobs.map((p) => `  - local: /${p}\n`).join('')}`;
+}
 
 export type Action =
   | { kind: 'copy'; path: string }
@@ -48,7 +47,7 @@ export function markedFolders(paths: readonly string[]): Set<string> {
   );
 }
 
-/** Why `path` is instructor-only by where it lives (or by the not-yet-moved list), or undefined. */
+/** Why `path` is instructor-only by where it lives, or undefined. */
 export function placeRule(path: string, marked: ReadonlySet<string>): string | undefined {
   const segments = path.split('/');
   if (segments.includes(INSTRUCTOR_SEGMENT)) return `under a folder named '${INSTRUCTOR_SEGMENT}'`;
@@ -56,7 +55,7 @@ export function placeRule(path: string, marked: ReadonlySet<string>): string | u
     const folder = segments.slice(0, i).join('/');
     if (marked.has(folder)) return `in ${folder || 'the root'}/, marked ${MARKER_FILE}`;
   }
-  return EXCLUDED.find((e) => (e.path.endsWith('/') ? path.startsWith(e.path) : path === e.path))?.why;
+  return undefined;
 }
 
 /** Test code: `*.test.ts` files and the helpers only tests use (`test-helpers.ts`, `test-*.ts`). */

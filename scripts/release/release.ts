@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeLeaks, gradeReleaseFiles } from './adversary.ts';
 import { findLeaks, hiddenCheckIds, secretLines } from './leaks.ts';
-import { type Action, type LeftOut, PLACED, planRelease, releasePackageJson, STUDENT_README, strip } from './plan.ts';
+import { type Action, gitlabRoot, type LeftOut, placedAt, planRelease, releasePackageJson, STUDENT_README, strip } from './plan.ts';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -94,13 +94,18 @@ export function release(outDir: string, options: { force?: boolean; ref?: string
     mkdirSync(dirname(to), { recursive: true });
     writeFileSync(to, releasedBytes(file, action, files, leftOut));
     written.push(file.path);
-    const placed = PLACED[file.path];
+    const placed = placedAt(file.path);
     if (placed) {
       mkdirSync(dirname(join(out, placed)), { recursive: true });
       writeFileSync(join(out, placed), file.bytes);
       written.push(placed);
     }
   });
+  const gitlab = gitlabRoot(written);
+  if (gitlab) {
+    writeFileSync(join(out, '.gitlab-ci.yml'), gitlab);
+    written.push('.gitlab-ci.yml');
+  }
   checkRelease(out, files, actions, written);
   return { outDir: out, actions, written };
 }

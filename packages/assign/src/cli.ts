@@ -1,6 +1,6 @@
 // `pnpm assign [NAME...] [--check]`: the authoring step. From an assignment folder and its reference
-// solution (instructor/solution), write the student stubs (src/), the handout (README.md) and the
-// expected data (checks/expected.json, instructor/expected.json). `--check` writes nothing and exits 1
+// solution (instructor/solution), write the student stubs (src/), the handout (README.md), the student
+// CI files (ci/) and the expected data (checks/expected.json, instructor/expected.json). `--check` writes nothing and exits 1
 // when a committed file is stale. `--release DIR [--verify]` then writes the student release.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -8,6 +8,7 @@ import { dirname, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AssignmentError, listAssignments, loadAssignment, REPO_ROOT } from '@course/grader/assignments';
 import * as tf from '@tensorflow/tfjs';
+import { expectedCiFiles } from './ci.ts';
 import { expectedFiles } from './expected.ts';
 import { expectedHandout, handoutPath } from './handout.ts';
 import { expectedStubs } from './stubs.ts';
@@ -28,7 +29,7 @@ export async function authoredFiles(name: string): Promise<Output[]> {
   const stubs = expectedStubs(assignment).map((s) => ({ path: s.stubPath, text: s.stub }));
   const handout = { path: handoutPath(assignment), text: expectedHandout(assignment) };
   const expected = (await expectedFiles(assignment)).map((e) => ({ path: e.file, text: e.text }));
-  return [...stubs, handout, ...expected];
+  return [...stubs, handout, ...expectedCiFiles(assignment), ...expected];
 }
 
 export async function main(argv: string[]): Promise<number> {
