@@ -245,11 +245,7 @@ function leadingRows(x: TensorInfo, axis: unknown): { p: number; q: number; k: n
   return { p: size(x.shape.slice(0, k)), q: size(x.shape.slice(k)), k };
 }
 
-function reduceLeading(
-  ctx: KernelContext,
-  name: 'Sum' | 'Mean',
-  onMean?: (x: TensorInfo, out: TensorInfo) => void,
-): Kernel {
+function reduceLeading(ctx: KernelContext, name: 'Sum' | 'Mean'): Kernel {
   return (args) => {
     const { x } = args.inputs as { x: TensorInfo };
     const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
@@ -259,9 +255,7 @@ function reduceLeading(
     ctx.addon.sumLeading(values(args.backend, x), rows.p, rows.q, out, name === 'Mean' ? 1 / rows.p : 1);
     const rest = x.shape.slice(rows.k);
     const shape = keepDims ? [...x.shape.slice(0, rows.k).map(() => 1), ...rest] : rest;
-    const result = make(args.backend, shape, out);
-    onMean?.(x, result);
-    return result;
+    return make(args.backend, shape, out);
   };
 }
 
@@ -287,11 +281,7 @@ const BINARY_OPS: Record<string, number> = {
 /** Below this many elements the JavaScript loop is as fast as a call into the addon. */
 const SMALL = 4096;
 
-function binary(
-  ctx: KernelContext,
-  name: string,
-  record?: (a: TensorInfo, b: TensorInfo, out: TensorInfo) => void,
-): Kernel {
+function binary(ctx: KernelContext, name: string): Kernel {
   const op = BINARY_OPS[name] as number;
   return (args) => {
     let { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
@@ -311,9 +301,7 @@ function binary(
       return ctx.stock(name)(args as never) as TensorInfo;
     const out = alloc(n);
     ctx.addon.binary(op, values(backend, a), values(backend, b), out, n, size(b.shape));
-    const result = make(backend, [...a.shape], out);
-    record?.(a, b, result);
-    return result;
+    return make(backend, [...a.shape], out);
   };
 }
 
@@ -328,7 +316,7 @@ function relu(ctx: KernelContext): Kernel {
   };
 }
 
-function square(ctx: KernelContext, record?: (x: TensorInfo, out: TensorInfo) => void): Kernel {
+function square(ctx: KernelContext): Kernel {
   return (args) => {
     const { x } = args.inputs as { x: TensorInfo };
     const n = size(x.shape);
@@ -336,9 +324,7 @@ function square(ctx: KernelContext, record?: (x: TensorInfo, out: TensorInfo) =>
     const out = alloc(n);
     const xs = values(args.backend, x);
     ctx.addon.binary(BINARY.mul, xs, xs, out, n, n);
-    const result = make(args.backend, [...x.shape], out);
-    record?.(x, result);
-    return result;
+    return make(args.backend, [...x.shape], out);
   };
 }
 
@@ -364,6 +350,18 @@ export interface MomentsHooks {
   square(x: TensorInfo, out: TensorInfo): void;
 }
 
+/** The kernel, then `hook(inputs, output)`, whichever path (ours or the cpu kernel) computed it. */
+function recorded(
+  kernel: Kernel,
+  hook: (inputs: Record<string, TensorInfo>, out: TensorInfo, attrs: Record<string, unknown>) => void,
+): Kernel {
+  return (args) => {
+    const out = kernel(args) as TensorInfo;
+    hook(args.inputs as Record<string, TensorInfo>, out, args.attrs ?? {});
+    return out;
+  };
+}
+
 export function onednnKernels(ctx: KernelContext, hooks: MomentsHooks): Record<string, Kernel> {
   return {
     Conv2D: conv2d(ctx, 'Conv2D'),
@@ -373,12 +371,15 @@ export function onednnKernels(ctx: KernelContext, hooks: MomentsHooks): Record<s
     MaxPool: maxPool(ctx),
     MaxPoolGrad: maxPoolGrad(ctx),
     Sum: reduceLeading(ctx, 'Sum'),
-    Mean: reduceLeading(ctx, 'Mean', hooks.mean),
+    // Mean over leading axes only: the statistic tf.moments takes over a batch.
+    Mean: recorded(reduceLeading(ctx, 'Mean'), ({ x }, out, { axis }) => {
+      if (x && leadingRows(x, axis)) hooks.mean(x, out);
+    }),
     Add: binary(ctx, 'Add'),
-    Sub: binary(ctx, 'Sub', hooks.sub),
+    Sub: recorded(binary(ctx, 'Sub'), ({ a, b }, out) => hooks.sub(a as TensorInfo, b as TensorInfo, out)),
     Multiply: binary(ctx, 'Multiply'),
     SquaredDifference: binary(ctx, 'SquaredDifference'),
-    Square: square(ctx, hooks.square),
+    Square: recorded(square(ctx), ({ x }, out) => hooks.square(x as TensorInfo, out)),
     Relu: relu(ctx),
     [RELU_GRAD]: reluGrad(ctx),
   };

@@ -1,0 +1,227 @@
+// The onednn backend against the cpu backend (the reference): every kernel it replaces, a small
+// network trained 4 steps, tensor and buffer bookkeeping. Skipped, with the reason printed, where
+// the addon is not built (no libdnnl or no compiler at install).
+import { loadOnednn } from '@course/onednn';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../backend.ts';
+import { CONV_CASES, convResults, relError, trainSmallNet, values } from '../kernel-cases.ts';
+import { pooled } from './pool.ts';
+
+const load = loadOnednn();
+if (!load.ok) console.warn(`onednn tests skipped: ${load.reason}`);
+
+/** Run `f` on cpu, then on onednn: [reference, ours]. */
+async function both<T>(f: () => T): Promise<[T, T]> {
+  await tf.setBackend('cpu');
+  const want = f();
+  await tf.setBackend('onednn');
+  return [want, f()];
+}
+
+describe.skipIf(!load.ok)('onednn backend', () => {
+  beforeAll(async () => {
+    const info = await useBackend('onednn');
+    expect(info.device).toMatch(/^cpu \(oneDNN \d+\.\d+\.\d+, \w+, \d+ threads?\)$/);
+  });
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it.each(CONV_CASES)('convolution, fused, dx, dw equal cpu: $n×$h×$w×$c → $co, k$k s$s $pad', async (cs) => {
+    const [want, got] = await both(() => convResults(cs));
+    expect(relError(got.y, want.y)).toBeLessThan(1e-4);
+    expect(relError(got.fused, want.fused)).toBeLessThan(1e-4);
+    expect(relError(got.dx, want.dx)).toBeLessThan(1e-4);
+    expect(relError(got.dw, want.dw)).toBeLessThan(1e-4);
+  });
+
+  // BN(x) and the gradients of Σ w·BN(x). `moments`: statistics from tf.moments of x, as Keras trains
+  // (the closed-form gradient); otherwise statistics that are inputs of their own (partial gradients).
+  const BN = [
+    { shape: [4, 5, 6, 8], moments: true },
+    { shape: [2, 3, 3, 1], moments: true },
+    { shape: [6, 7], moments: true },
+    { shape: [32, 9, 9, 64], moments: true }, // large enough for the native element-wise passes
+    { shape: [4, 5, 6, 8], moments: false },
+  ];
+  it.each(BN)('BatchNorm y, dx, dγ, dβ (and dμ, dσ²) equal cpu: $shape, moments $moments', async (c) => {
+    const run = () =>
+      tf.tidy(() => {
+        const n = c.shape.reduce((a, b) => a * b, 1);
+        const ch = c.shape.at(-1) as number;
+        const x = tf.tensor(values(n, 1), c.shape).add(0.5);
+        const gamma = tf.tensor1d(values(ch, 2)).add(1);
+        const beta = tf.tensor1d(values(ch, 3));
+        const w = tf.tensor(values(n, 4), c.shape);
+        const axes = c.shape.slice(0, -1).map((_, i) => i);
+        const fixed = tf.moments(tf.tensor(values(n, 5), c.shape), axes);
+        const stats = (a: tf.Tensor) => (c.moments ? tf.moments(a, axes) : fixed);
+        const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor, m: tf.Tensor, v: tf.Tensor) => {
+          const s = c.moments ? stats(a) : { mean: m, variance: v };
+          return tf.sum(tf.mul(w, tf.batchNorm(a, s.mean, s.variance, b, g, 1e-3)));
+        };
+        const { mean, variance } = stats(x);
+        const y = tf.batchNorm(x, mean, variance, beta, gamma, 1e-3);
+        const own = [x, gamma, beta];
+        const args = c.moments ? own : [...own, fixed.mean, fixed.variance.add(0.5)];
+        const g = (...ts: tf.Tensor[]) =>
+          f(ts[0] as tf.Tensor, ts[1] as tf.Tensor, ts[2] as tf.Tensor, ts[3] ?? fixed.mean, ts[4] ?? fixed.variance);
+        return [y, ...tf.grads(g)(args)].map((t) => t.dataSync() as Float32Array);
+      });
+    const [want, got] = await both(run);
+    expect(got).toHaveLength(want.length);
+    for (const [j, g] of got.entries()) expect(relError(g, want[j] as Float32Array)).toBeLessThan(1e-4);
+  });
+
+  it('BatchNorm in training takes the closed-form gradient: one kernel, moments ops add no full-size pass', async () => {
+    await tf.setBackend('onednn');
+    const x = tf.tensor(values(2 * 8 * 8 * 16, 1), [2, 8, 8, 16]);
+    const gamma = tf.ones([16]);
+    const beta = tf.zeros([16]);
+    const f = (a: tf.Tensor) => {
+      const { mean, variance } = tf.moments(a, [0, 1, 2]);
+      return tf.sum(tf.batchNorm(a, mean, variance, beta, gamma, 1e-3).square());
+    };
+    const profile = await tf.profile(() => tf.grad(f)(x));
+    const names = profile.kernels.map((k) => k.name);
+    expect(names.filter((n) => n === 'D2lOnednnBatchNormGrad')).toHaveLength(1);
+    // The moments' own gradients (Mean's broadcast, Square's 2x·dy, Sub's negated sum) would be full-size
+    // Multiply/Tile/Neg kernels: with exact zeros flowing into them they are skipped.
+    expect(names).not.toContain('Tile');
+    expect(names).not.toContain('Neg');
+    tf.dispose([x, gamma, beta]);
+  });
+
+  it.each([
+    { shape: [2, 9, 9, 3], size: 3, stride: 2, pad: 'same' as const }, // overlapping windows, odd plane
+    { shape: [1, 8, 8, 64], size: 3, stride: 2, pad: 'same' as const }, // the stem's pooling
+    { shape: [2, 6, 7, 5], size: 2, stride: 2, pad: 'valid' as const },
+  ])('max pooling and its gradient equal cpu, ties included: $shape $size/$stride $pad', async (c) => {
+    const run = () =>
+      tf.tidy(() => {
+        const n = c.shape.reduce((a, b) => a * b, 1);
+        // Rounded values make ties inside windows: the gradient must go to the first maximum.
+        const x = tf.tensor4d(
+          values(n, 7).map((v) => Math.round(v * 3)),
+          c.shape as [number, number, number, number],
+        );
+        const f = (a: tf.Tensor4D) => tf.maxPool(a, c.size, c.stride, c.pad);
+        const y = f(x);
+        const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a as tf.Tensor4D), tf.onesLike(y).mul(1.5))))(x);
+        return [y, dx].map((t) => t.dataSync() as Float32Array);
+      });
+    const [want, got] = await both(run);
+    for (const [j, g] of got.entries()) expect(relError(g, want[j] as Float32Array)).toBeLessThan(1e-6);
+  });
+
+  it.each([
+    { shape: [32, 7, 7, 64], axis: [0, 1, 2] },
+    { shape: [4, 3, 4096], axis: [0] },
+    { shape: [4096, 3], axis: [-2] },
+    { shape: [8, 5, 6], axis: [1] }, // not leading: the cpu kernel
+  ])('Sum and Mean equal cpu: $shape over $axis', async (c) => {
+    const run = () =>
+      tf.tidy(() => {
+        const x = tf.tensor(
+          values(
+            c.shape.reduce((a, b) => a * b, 1),
+            9,
+          ),
+          c.shape,
+        );
+        return [tf.sum(x, c.axis), tf.mean(x, c.axis, true)].map((t) => t.dataSync() as Float32Array);
+      });
+    const [want, got] = await both(run);
+    for (const [j, g] of got.entries()) expect(relError(g, want[j] as Float32Array)).toBeLessThan(1e-5);
+  });
+
+  it.each([
+    { a: [16, 8, 8, 64], b: [16, 8, 8, 64] },
+    { a: [16, 8, 8, 64], b: [64] }, // per channel
+    { a: [1, 1, 1, 64], b: [16, 8, 8, 64] }, // broadcast on the left
+    { a: [16, 8, 8, 64], b: [] }, // scalar
+    { a: [16, 8, 8, 64], b: [16, 1, 1, 64] }, // a real broadcast: the cpu kernel
+  ])('element-wise ops equal cpu: $a with $b', async ({ a, b }) => {
+    const run = () =>
+      tf.tidy(() => {
+        const x = tf.tensor(
+          values(
+            a.reduce((p, d) => p * d, 1),
+            11,
+          ),
+          a,
+        );
+        const y = tf.tensor(
+          values(
+            b.reduce((p, d) => p * d, 1),
+            12,
+          ),
+          b,
+        );
+        const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.relu(t).mul(y)))(x);
+        return [tf.add(x, y), tf.sub(x, y), tf.mul(x, y), tf.squaredDifference(x, y), tf.relu(x), x.square(), grad].map(
+          (t) => t.dataSync() as Float32Array,
+        );
+      });
+    const [want, got] = await both(run);
+    for (const [j, g] of got.entries()) expect(relError(g, want[j] as Float32Array)).toBeLessThan(1e-6);
+  });
+
+  it('trains the small residual BN network to the cpu backend’s losses and weights (4 steps, 1e-4)', async () => {
+    const [want, got] = await both(trainSmallNet);
+    for (const [i, loss] of got.losses.entries()) expect(loss).toBeCloseTo(want.losses[i] as number, 4);
+    for (const [i, w] of got.weights.entries()) expect(relError(w, want.weights[i] as Float32Array)).toBeLessThan(1e-4);
+  });
+
+  it('keeps tensors, bytes and backend buffers flat over training steps; reuses output buffers', async () => {
+    await tf.setBackend('onednn');
+    const input = tf.input({ shape: [12, 12, 1] });
+    let y = tf.layers
+      .conv2d({ filters: 64, kernelSize: 7, strides: 2, padding: 'same' })
+      .apply(input) as tf.SymbolicTensor;
+    y = tf.layers.reLU().apply(tf.layers.batchNormalization().apply(y)) as tf.SymbolicTensor;
+    y = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }).apply(y) as tf.SymbolicTensor;
+    y = tf.layers.conv2d({ filters: 64, kernelSize: 3, padding: 'same' }).apply(y) as tf.SymbolicTensor;
+    y = tf.layers.globalAveragePooling2d({}).apply(y) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 3 }).apply(y) as tf.SymbolicTensor });
+    model.compile({ optimizer: tf.train.sgd(0.05), loss: 'sparseCategoricalCrossentropy' });
+    const xs = tf.tensor4d(values(32 * 12 * 12, 7), [32, 12, 12, 1]);
+    const ys = tf.tensor1d(Array.from({ length: 32 }, (_, i) => i % 3));
+    const step = async () => (await model.trainOnBatch(xs, ys)) as number;
+    await step();
+    const buffers = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+    const start = { ...tf.memory(), buffers: buffers() };
+    let last = 0;
+    for (let i = 0; i < 4; i++) last = await step();
+    expect({ ...tf.memory(), buffers: buffers() }).toMatchObject({
+      numTensors: start.numTensors,
+      numBytes: start.numBytes,
+      buffers: start.buffers,
+    });
+    expect(Number.isFinite(last)).toBe(true);
+    expect(pooled()).toBeGreaterThan(0);
+    tf.dispose([xs, ys]);
+    model.dispose();
+  });
+
+  it('never reuses a buffer that was read out or is viewed by another tensor', async () => {
+    await tf.setBackend('onednn');
+    const x = tf.tensor(values(64 * 64, 3), [64, 64]);
+    const a = tf.relu(x); // a kernel output: a pooled buffer
+    const read = a.dataSync(); // the backend's own array
+    const copy = Float32Array.from(read);
+    const b = tf.relu(x.neg());
+    const view = tf.slice(b, [0, 0], [32, 64]); // the cpu Slice: a subarray of b's buffer
+    // Expected values from the inputs (reading b or the view now would mark the buffer by itself).
+    const viewed = values(64 * 64, 3)
+      .slice(0, 32 * 64)
+      .map((v) => Math.max(0, -v));
+    tf.dispose([a, b]);
+    // New outputs of the same length would take a released buffer.
+    const later = [tf.relu(x.add(1)), tf.relu(x.add(2)), tf.relu(x.add(3))];
+    expect(Array.from(read)).toEqual(Array.from(copy));
+    expect(Array.from(view.dataSync())).toEqual(Array.from(viewed));
+    tf.dispose([x, view, ...later]);
+  });
+});
