@@ -69,7 +69,7 @@ export const ManifestTask = z.strictObject({
   /** The student file the task lives in (auto tasks), relative to the submission folder. */
   file: z
     .string()
-    .regex(/^[\w.-]+\.ts$/, 'a file name such as bottleneck.ts')
+    .regex(/^[\w.-]+\.ts$/, 'a file name such as model.ts')
     .optional(),
   description: z.string().min(1),
   /** Manual tasks: what the grader ticks in `pnpm grade review`. */
@@ -109,7 +109,7 @@ export const Manifest = z.strictObject({
   /** The written answers' file in a submission, when the assignment has tasks graded by hand. */
   answers: z
     .string()
-    .regex(/^[\w.-]+\.md$/, 'a file name such as answers.md')
+    .regex(/^[\w.-]+\.md$/, 'a Markdown file name such as written.md')
     .optional(),
   /** Every student function the grader calls, with its file and how it is called. */
   functions: z.record(z.string().regex(/^[A-Za-z_$][\w$]*$/, 'an exported function name'), ManifestFunction),

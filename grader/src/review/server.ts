@@ -75,7 +75,9 @@ export async function reviewApp(opts: ReviewOptions & { allowedHosts: () => stri
   if (written.length === 0) throw new Error(`assignment '${manifest.assignment}' has no task graded by hand`);
   const students = results.map((r) => r.student);
   const folders = submissionFolders(results, opts.submissionsDir);
-  const answersFile = manifest.answers ?? 'answers.md';
+  if (!manifest.answers)
+    throw new Error(`assignment '${manifest.assignment}' names no answers file ('answers' in its manifest)`);
+  const answersFile = manifest.answers;
   // The handed-out answers file, to point out answers left as they were.
   const stub = (() => {
     try {
