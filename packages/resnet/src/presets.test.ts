@@ -4,6 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { archSummary } from './arch-summary.ts';
 import { buildArch } from './archs.ts';
 import { getPreset, hasBias } from './presets.ts';
+import { skipWithoutExerciseBodies } from './test-exercise-bodies.ts';
+
+skipWithoutExerciseBodies('presets.test.ts');
 
 afterEach(() => {
   tf.disposeVariables();

@@ -7,6 +7,9 @@ import type { T } from './layers.ts';
 import { preactBottleneck, preactResidual } from './preact-resnet.ts';
 import { PRESETS } from './presets.ts';
 import { bottleneck } from './resnet.ts';
+import { skipWithoutExerciseBodies } from './test-exercise-bodies.ts';
+
+skipWithoutExerciseBodies('thesis.test.ts');
 
 afterEach(() => {
   tf.disposeVariables();
