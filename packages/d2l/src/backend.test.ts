@@ -35,6 +35,7 @@ function fakePaths(works: Partial<Record<string, boolean>>) {
   const paths = [
     path('tensorflow', 'tensorflow-gpu', true),
     path('tensorflow', 'tensorflow-cpu', false),
+    path('onednn', 'onednn', false),
     path('webgpu', 'webgpu', true),
     path('wasm', 'wasm', false),
     path('cpu', 'cpu', false),
@@ -66,17 +67,25 @@ describe('selectBackend (injected loaders, no GPU needed)', () => {
     expect(info.skipped).toEqual([
       'tensorflow-gpu: tensorflow-gpu failed to load',
       'tensorflow-cpu: tensorflow-cpu failed to load',
+      'onednn: onednn failed to load',
       WEBGPU_NOT_PROBED,
     ]);
     for (const line of info.skipped) expect(line).not.toContain('\n');
     expect(tried).not.toContain('webgpu');
   });
 
+  it('auto takes the native oneDNN kernels right after tensorflow, before webgpu and wasm', async () => {
+    const { paths, tried } = fakePaths({ onednn: true, webgpu: true, wasm: true });
+    const info = await selectBackend('auto', { paths, tryWebgpu: true });
+    expect(info).toMatchObject({ name: 'onednn', gpu: false, device: 'onednn device' });
+    expect(tried).toEqual(['tensorflow-gpu', 'tensorflow-cpu', 'onednn']);
+  });
+
   it('probes webgpu in auto only when enabled, by option or D2L_TRY_WEBGPU=1', async () => {
     const byOption = fakePaths({ webgpu: true, wasm: true });
     const info = await selectBackend('auto', { paths: byOption.paths, tryWebgpu: true });
     expect(info).toMatchObject({ name: 'webgpu', gpu: true });
-    expect(byOption.tried).toEqual(['tensorflow-gpu', 'tensorflow-cpu', 'webgpu']);
+    expect(byOption.tried).toEqual(['tensorflow-gpu', 'tensorflow-cpu', 'onednn', 'webgpu']);
 
     const byEnv = fakePaths({ webgpu: true, wasm: true });
     vi.stubEnv('D2L_TRY_WEBGPU', '1');
@@ -127,7 +136,7 @@ describe('selectBackend (injected loaders, no GPU needed)', () => {
 
   it('rejects unknown backend names with the list of choices', async () => {
     await expect(selectBackend('cuda' as never)).rejects.toThrow(
-      "unknown backend 'cuda': choose one of auto, tensorflow, webgpu, wasm, cpu",
+      "unknown backend 'cuda': choose one of auto, tensorflow, onednn, webgpu, wasm, cpu",
     );
   });
 
@@ -147,6 +156,7 @@ describe('fallback note', () => {
     expect(note).toContain('the CPU path ran (wasm: wasm device)');
     expect(note).toContain('tensorflow-gpu failed to load');
     expect(note).toContain(INSTALL_HINTS.tensorflow);
+    expect(note).toContain('Native oneDNN kernels off (onednn failed to load)');
     expect(note).not.toContain('\n');
   });
 

@@ -11,15 +11,20 @@ describe('pnpm backends', () => {
     const out = run('--no-webgpu');
     expect(out.status).toBe(0);
     const lines = out.stdout.trim().split('\n');
-    expect(lines.slice(0, 5).map((l) => l.split(/\s+/)[0])).toEqual([
+    expect(lines.slice(0, 6).map((l) => l.split(/\s+/)[0])).toEqual([
       'tensorflow-gpu',
       'tensorflow-cpu',
+      'onednn',
       'webgpu',
       'wasm',
       'cpu',
     ]);
-    expect(lines[2]).toMatch(/^webgpu\s+not-probed\s+skipped \(--no-webgpu\)$/);
-    expect(lines[4]).toMatch(/^cpu\s+available\s+cpu \(pure JavaScript\)$/);
+    // The native CPU kernels: their device with version, ISA and threads, or one line on why they are off and how to get them.
+    expect(lines[2]).toMatch(
+      /^onednn\s+(available\s+cpu \(oneDNN \d+\.\d+\.\d+, \w+, \d+ threads?\)|unavailable\s+oneDNN .*npx pnpm@10 rebuild @course\/onednn.*)$/,
+    );
+    expect(lines[3]).toMatch(/^webgpu\s+not-probed\s+skipped \(--no-webgpu\)$/);
+    expect(lines[5]).toMatch(/^cpu\s+available\s+cpu \(pure JavaScript\)$/);
     const auto = lines.find((l) => l.startsWith('auto → '));
     expect(auto).toBeDefined();
     if (!auto?.includes('[GPU]')) expect(lines.at(-1)).toMatch(/^note: no GPU backend; the CPU path ran .*To get it: /);
@@ -33,7 +38,7 @@ describe('pnpm backends', () => {
       auto: { gpu: boolean };
       note: string | null;
     };
-    expect(got.paths).toHaveLength(5);
+    expect(got.paths).toHaveLength(6);
     expect(got.paths.every((p) => ['available', 'unavailable', 'not-probed'].includes(p.state))).toBe(true);
     expect(got.note === null).toBe(got.auto.gpu);
   });
