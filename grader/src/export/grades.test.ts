@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { finalizeBatch } from '../batch/finalize.ts';
 import { loadGradebookContext, writeGradebook } from '../batch/gradebook.ts';
 import { readAllResults } from '../batch/result-file.ts';
+import { parseManifest, readJsonFile } from '../manifest.ts';
 import { fixtureManifest, makeGradedClass } from '../review/class-fixture.ts';
 import { applyChange, emptyHandGrades, handScore, rescore, writeHandGrades } from '../review/store.ts';
 import { gitTime, lateness, parseTimesCsv } from './deadlines.ts';
@@ -30,6 +31,35 @@ const hasGit = (() => {
 // 22:59 UTC.
 const DUE = '2026-03-01T23:59:00+01:00';
 const POLICY = { perDayPercent: 10, cutoffDays: 5, graceMinutes: 15 };
+
+describe('manifest: rubric, due, latePolicy', () => {
+  const base = () =>
+    readJsonFile('assignments/resnet/manifest.json') as { tasks: Array<Record<string, unknown>>; due?: string };
+  const at = (manifest: unknown) => () => parseManifest(manifest, 'm.json');
+
+  it('has a rubric on each written task of resnet, worth its points', () => {
+    for (const task of fixtureManifest().tasks.filter((t) => t.kind === 'manual'))
+      expect(task.rubric?.reduce((s, item) => s + item.points, 0)).toBe(task.points);
+  });
+
+  it('names the bad field: a due date without offset, a policy without due, a rubric on an auto task, an item twice', () => {
+    expect(at({ ...base(), due: '2026-03-01T23:59:00' })).toThrow(/^m\.json: field 'due': /);
+    expect(at({ ...base(), due: '2026-03-01T23:59:00Z', latePolicy: { perDayPercent: 10 } })).not.toThrow();
+    expect(at({ ...base(), latePolicy: { perDayPercent: 10 } })).toThrow(
+      /field 'latePolicy': .*needs the assignment's 'due'/,
+    );
+    expect(at({ ...base(), due: '2026-03-01T23:59:00Z', latePolicy: { perDayPercent: 120 } })).toThrow(
+      /field 'latePolicy\.perDayPercent'/,
+    );
+    const onAuto = base();
+    onAuto.tasks[1] = { ...onAuto.tasks[1], rubric: [{ id: 'a', text: 'a', points: 1 }] };
+    expect(at(onAuto)).toThrow(/field 'tasks\[1\]\.rubric': only a task graded by hand/);
+    const twice = base();
+    const item = { id: 'same', text: 'x', points: 1 };
+    twice.tasks[0] = { ...twice.tasks[0], rubric: [item, item] };
+    expect(at(twice)).toThrow(/field 'tasks\[0\]\.rubric\[1\]\.id': duplicate rubric item 'same'/);
+  });
+});
 
 describe('lateness', () => {
   it('counts started days past the due date after the grace period, and gives 0 past the cutoff', () => {
