@@ -54,7 +54,13 @@ export function readHandGrades(outDir: string): HandGrades {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyHandGrades();
     throw err;
   }
-  const parsed = HandGrades.safeParse(JSON.parse(text));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${path}: not valid JSON (${(err as Error).message}); restore it from a backup`);
+  }
+  const parsed = HandGrades.safeParse(json);
   if (!parsed.success) throw new Error(`${path}: not a hand-grades file (${parsed.error.issues[0]?.message})`);
   return parsed.data;
 }
