@@ -28,11 +28,12 @@ function sideBySide(expectedKinds: readonly string[], foundKinds: readonly strin
   return out;
 }
 
-function checkLines(c: CheckResult, paint: Paint): string[] {
+function checkLines(c: CheckResult, paint: Paint, short: boolean): string[] {
   const s = STATUS[c.status];
-  const head = `  ${paint(s.color, s.tag)} ${pts(c.score).padStart(5)}/${pts(c.maxScore).padEnd(3)} ${c.title}${c.visibility === 'visible' ? '' : paint('gray', ` [${c.visibility}]`)}`;
+  // The id is what --checks takes, so a student can re-run just this check.
+  const head = `  ${paint(s.color, s.tag)} ${pts(c.score).padStart(5)}/${pts(c.maxScore).padEnd(3)} ${c.title}  ${paint('gray', c.id)}${c.visibility === 'visible' ? '' : paint('gray', ` [${c.visibility}]`)}`;
   const lines = [head, `             ${c.status === 'passed' ? paint('gray', c.message) : c.message}`];
-  if (c.status === 'passed' || c.status === 'skipped') return lines;
+  if (c.status === 'passed' || c.status === 'skipped' || short) return lines;
   const d = c.details ?? {};
   for (const line of d.lines ?? []) {
     // Passing cases, the failing case the message already quotes, and cases failing for the very reason
@@ -58,7 +59,12 @@ function curveLines(c: CheckResult, paint: Paint): string[] {
   );
 }
 
-export function renderText(report: GradeReport, opts: { color?: boolean } = {}): string {
+/**
+ * The terminal report. `short` (what the terminal gets when --out writes the files) keeps each check's
+ * line and message and leaves the detail lines, branch tables and curves to the files.
+ */
+export function renderText(report: GradeReport, opts: { color?: boolean; short?: boolean } = {}): string {
+  const short = opts.short ?? false;
   const paint: Paint = (code, text) => (opts.color ? `\x1b[${CODES[code]}m${text}\x1b[0m` : text);
   const out: string[] = [paint('bold', `${report.assignment}: ${report.submission.path}`), ''];
   for (const line of report.submission.refused ?? []) out.push(paint('red', line));
@@ -72,7 +78,7 @@ export function renderText(report: GradeReport, opts: { color?: boolean } = {}):
     const color = task.score === task.maxScore ? 'green' : task.score === 0 ? 'red' : 'yellow';
     out.push(`${paint('bold', title)}  ${paint(color, `${pts(task.score)} / ${pts(task.maxScore)}`)}`);
     for (const c of report.checks.filter((x) => x.task === task.id))
-      out.push(...checkLines(c, paint), ...curveLines(c, paint));
+      out.push(...checkLines(c, paint, short), ...(short ? [] : curveLines(c, paint)));
     out.push('');
   }
   const manual = report.tasks.filter((t) => t.status === 'manual-pending').reduce((s, t) => s + t.maxScore, 0);
