@@ -270,6 +270,28 @@ describe('gradebook and LMS exports', () => {
     );
   });
 
+  it('writes each student a feedback file: total, lateness, rubric items met, comments; nothing about checks', async () => {
+    const cls = await gradedClass();
+    writeFileSync(join(cls.out, 'roster.csv'), 'folder,email\nalice,a@example.edu\n');
+    const files = await exportGrades({ outDir: cls.out, manifest });
+    const bob = readFileSync(join(files.feedback ?? '', 'bob-müller.md'), 'utf8');
+    expect(bob).toContain(
+      '**Total so far (some written answers are not graded yet): 60 / 100** (automatic checks 65, by hand 10, late penalty −15)',
+    );
+    expect(bob).toContain('2 day(s) late, −20% of the points earned.');
+    expect(bob).toMatch(/## Exercise 1: .*\n\n10 \/ 10\n\n- \[x\] Inception concatenates/);
+    expect(bob).toContain('full marks');
+    expect(bob).toMatch(/## Exercise 5: .*\n\nNot graded yet\./);
+    const alice = readFileSync(join(files.feedback ?? '', 'alice.md'), 'utf8');
+    expect(alice).toContain('**Total: 74 / 100**');
+    expect(alice).toContain(': on time.');
+    expect(alice).toContain('- [ ] With all but one convolution branch');
+    expect(readFileSync(join(files.feedback ?? '', 'dave.md'), 'utf8')).toContain('past the cutoff, so 0.');
+    expect(readFileSync(join(files.feedback ?? '', 'carol.md'), 'utf8')).toContain('Not graded');
+    for (const student of ['alice', 'bob-müller', 'carol', 'dave'])
+      expect(readFileSync(join(files.feedback ?? '', `${student}.md`), 'utf8')).not.toMatch(/hidden|\.shapes|\.params/);
+  });
+
   it('refuses a roster row without a folder, or a folder twice', () => {
     expect(() => parseRoster('folder,email\n,x@example.edu\n')).toThrow(/row 2: needs a 'folder'/);
     expect(() => parseRoster('folder\na\na\n')).toThrow(/row 3: folder 'a' twice/);

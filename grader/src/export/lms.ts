@@ -17,6 +17,7 @@ import {
 } from '../batch/gradebook.ts';
 import { readAllResults } from '../batch/result-file.ts';
 import type { Manifest } from '../manifest.ts';
+import { writeFeedback } from './feedback.ts';
 
 export const ROSTER_FILE = 'roster.csv';
 
@@ -143,10 +144,12 @@ export interface ExportFiles {
   gradebook: string;
   canvas: string;
   moodle: string;
+  /** OUT/feedback/, one Markdown file per student (when the manifest is known). */
+  feedback?: string;
   warnings: string[];
 }
 
-/** Rebuilds gradebook.csv and writes canvas.csv and moodle.csv next to it. */
+/** Rebuilds gradebook.csv and writes canvas.csv, moodle.csv and feedback/<student>.md next to it. */
 export async function exportGrades(opts: ExportOptions): Promise<ExportFiles> {
   const rosterFile = opts.rosterFile ?? join(opts.outDir, ROSTER_FILE);
   if (!existsSync(rosterFile))
@@ -169,5 +172,6 @@ export async function exportGrades(opts: ExportOptions): Promise<ExportFiles> {
   };
   writeFileAtomic(files.canvas, canvas.csv);
   writeFileAtomic(files.moodle, moodle.csv);
-  return { ...files, warnings: [...new Set([...canvas.warnings, ...moodle.warnings])] };
+  const feedback = manifest ? writeFeedback(opts.outDir, grades, manifest, ctx.hand) : undefined;
+  return { ...files, feedback, warnings: [...new Set([...canvas.warnings, ...moodle.warnings])] };
 }
