@@ -1,13 +1,16 @@
 // `pnpm grade`: grade the student workspace, one submission, or a folder of them (batch), and print a
 // report. Exit codes: 0 graded (whatever the score), 2 usage error, 1 the grader itself failed,
 // 3 graded but below --fail-under.
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BACKEND_CHOICES, type BackendChoice, BackendUnavailableError } from '@course/d2l/backend';
 import { AssignmentError, assignmentFor, DEFAULT_ASSIGNMENT, loadAssignment } from './assignments.ts';
-import { gradeSubmission, UsageError } from './grade.ts';
+import { assignmentChecks, parseChecksOption } from './check-selection.ts';
+import { type GradeOptions, gradeSubmission, UsageError } from './grade.ts';
 import { ManifestError } from './manifest.ts';
 import type { GradeReport } from './report-schema.ts';
 import { renderText } from './reporters/text.ts';
+import { watchSubmission } from './watch.ts';
 
 const FORMATS = ['text', 'json', 'gradescope', 'junit', 'markdown', 'html'] as const;
 type Format = (typeof FORMATS)[number];
@@ -15,7 +18,7 @@ type Format = (typeof FORMATS)[number];
 export const USAGE = `usage:
   pnpm grade [--assignment NAME] [--submission DIR] [--hidden] [--format text|json|gradescope|junit|markdown|html] [--out DIR]
              [--backend auto|tensorflow|webgpu|wasm|cpu] [--seed N] [--fail-under N|N%]
-             [--skip-training] [--checks ID,ID...] [--timeout SECONDS] [--heap MB]
+             [--skip-training] [--checks ID,ID...] [--watch] [--timeout SECONDS] [--heap MB]
   pnpm grade --submissions DIR --out DIR [--jobs N] [--shard I/N] [--hidden] [--backend B] [--seed N]
   pnpm grade merge --out DIR SHARD_DIR...
   pnpm grade review --out DIR [--submissions DIR] [--port N]      # hand-grade the written tasks in a browser
@@ -41,6 +44,7 @@ const OPTIONS = {
   'fail-under': { type: 'string' },
   'skip-training': { type: 'boolean', default: false },
   checks: { type: 'string' },
+  watch: { type: 'boolean', default: false },
   timeout: { type: 'string' },
   heap: { type: 'string' },
   jobs: { type: 'string', default: '1' },
@@ -141,7 +145,10 @@ async function batch(values: CliValues, positionals: string[]): Promise<number> 
     const { buildGradescopeZip } = await loadModule<{
       buildGradescopeZip(o: { outFile: string; assignment: string }): Promise<void>;
     }>('./gradescope/package.ts', 'the Gradescope packager');
-    await buildGradescopeZip({ outFile: values.out, assignment: loadAssignment(values.assignment ?? DEFAULT_ASSIGNMENT).name });
+    await buildGradescopeZip({
+      outFile: values.out,
+      assignment: loadAssignment(values.assignment ?? DEFAULT_ASSIGNMENT).name,
+    });
     process.stderr.write(`wrote ${values.out}\n`);
     return 0;
   }
@@ -194,16 +201,18 @@ export async function main(
       values.color ?? ((err as { isTTY?: boolean }).isTTY === true && format === 'text' && !process.env.NO_COLOR);
     const showProgress = format === 'text' && (err as { isTTY?: boolean }).isTTY === true;
     // Without --submission: the assignment's own student workspace (the stubs the student edits).
-    const assignment =
-      values.assignment ?? (values.submission ? assignmentFor(values.submission) : DEFAULT_ASSIGNMENT);
-    const report = await gradeSubmission({
+    const assignment = values.assignment ?? (values.submission ? assignmentFor(values.submission) : DEFAULT_ASSIGNMENT);
+    const known = assignmentChecks(assignment, values.hidden ?? false);
+    const selected = values.checks === undefined ? undefined : parseChecksOption(values.checks, known);
+    const submissionDir = values.submission ?? loadAssignment(assignment).workspace;
+    const options = (checks: string[] | undefined): GradeOptions => ({
       assignment,
-      submissionDir: values.submission ?? loadAssignment(assignment).workspace,
+      submissionDir,
       hidden: values.hidden,
       backend: values.backend as BackendChoice,
       seed,
       skipTraining: values['skip-training'],
-      checks: values.checks?.split(',').map((s) => s.trim()),
+      checks,
       limits: {
         timeoutMs: (intOption('timeout', values.timeout, 1) ?? 60) * 1000,
         heapMb: intOption('heap', values.heap, 64),
@@ -212,16 +221,37 @@ export async function main(
         ? (e) => err.write(`\r\x1b[K[${e.done}/${e.total}] ${e.check === 'done' ? '' : e.check}`)
         : undefined,
     });
-    if (showProgress) err.write('\r\x1b[K');
-    out.write(await render(report, format, color));
-    if (values.out) {
-      const { writeReports } = await loadModule<{ writeReports(r: GradeReport, d: string): Promise<string[]> }>(
-        './reporters/index.ts',
-        'the report writer',
-      );
-      const paths = await writeReports(report, values.out);
-      err.write(`wrote ${paths.length} reports to ${values.out}\n`);
+    /** Prints one report: with --out the files get every format and the terminal the short text report. */
+    const publish = async (report: GradeReport) => {
+      if (showProgress) err.write('\r\x1b[K');
+      out.write(values.out ? renderText(report, { color, short: true }) : await render(report, format, color));
+      if (values.out) {
+        const { writeReports } = await loadModule<{ writeReports(r: GradeReport, d: string): Promise<string[]> }>(
+          './reporters/index.ts',
+          'the report writer',
+        );
+        const paths = await writeReports(report, values.out);
+        err.write(`wrote ${paths.length} reports to ${values.out} (open ${join(values.out, 'report.html')})\n`);
+      }
+    };
+    if (values.watch) {
+      await watchSubmission({
+        submissionDir,
+        known,
+        selected,
+        grade: (checks) => gradeSubmission(options(checks)),
+        onReport: async (report, event) => {
+          if (event.changed.length)
+            err.write(`\n${event.changed.join(', ')} changed: re-graded ${event.rerun.length} checks\n`);
+          await publish(report);
+          err.write(`watching ${submissionDir} for changes (Ctrl-C to stop)\n`);
+        },
+        onError: (e) => err.write(`grader failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\n`),
+      });
+      return 0;
     }
+    const report = await gradeSubmission(options(selected));
+    await publish(report);
     if (values['fail-under'] !== undefined && report.score < failUnderPoints(values['fail-under'], report.maxScore)) {
       err.write(`score ${report.score} / ${report.maxScore} is below --fail-under ${values['fail-under']}\n`);
       return 3;
