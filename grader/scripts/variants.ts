@@ -43,8 +43,7 @@ function layersFor(c: Convention) {
       pad(x, kernelSize),
     );
   const bn = (x: T) => apply(tf.layers.batchNormalization(c.bn ?? {}), x);
-  const relu = (x: T) =>
-    apply(c.relu === 'layer' ? tf.layers.reLU() : tf.layers.activation({ activation: 'relu' }), x);
+  const relu = (x: T) => apply(c.relu === 'layer' ? tf.layers.reLU() : tf.layers.activation({ activation: 'relu' }), x);
   const projection = (x: T, filters: number, strides: number) => {
     const y = conv(x, filters, 1, strides);
     return c.projectionBn ? bn(y) : y;
@@ -107,7 +106,7 @@ export function preactResnet18Variant(c: Convention, options: NetOptions = {}): 
   return tf.model({ inputs: input, outputs: head(relu(bn(x)), options.numClasses ?? 10) });
 }
 
-const CHAPTER: Convention = {
+export const CHAPTER: Convention = {
   name: 'the chapter (conv bias on, no BN on the projection)',
   bias: true,
   strideOn: '3x3',
@@ -117,10 +116,12 @@ const CHAPTER: Convention = {
   relu: 'layer',
 };
 
+export const TORCHVISION: Convention = { ...CHAPTER, name: 'torchvision', bias: false, projectionBn: true };
+
 /** Every published convention, the chapter's first (the expected data is its canonical form). */
 export const CONVENTIONS: Convention[] = [
   CHAPTER,
-  { ...CHAPTER, name: 'torchvision', bias: false, projectionBn: true },
+  TORCHVISION,
   { ...CHAPTER, name: 'Keras ResNet / the ResNet paper', strideOn: 'first1x1', projectionBn: true, relu: 'activation' },
   { ...CHAPTER, name: 'the identity-mappings paper / Keras ResNetV2', preactShortcut: 'preactivated', bias: false },
   {
@@ -132,4 +133,4 @@ export const CONVENTIONS: Convention[] = [
 ];
 
 /** The conventions whole networks are cross-checked with (ResNet-152 costs seconds per build). */
-export const NET_CONVENTIONS: Convention[] = [CONVENTIONS[0] as Convention, CONVENTIONS[1] as Convention];
+export const NET_CONVENTIONS: Convention[] = [CHAPTER, TORCHVISION];

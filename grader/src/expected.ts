@@ -8,8 +8,11 @@ const Shape = z.array(z.number().int());
 const Totals = z.strictObject({ trainable: z.number().int(), total: z.number().int() });
 /** [kind, trainable, total] per layer with weights, in block order (grader/src/analysis/canonical.ts). */
 const Rows = z.array(z.tuple([z.string(), z.number().int(), z.number().int()]));
-/** The reference's counts in canonical form: conv bias and a projection's BN are conventions, not counted. */
-const Canonical = z.strictObject({ ...Totals.shape, rows: Rows });
+/**
+ * The reference's counts in canonical form (conv bias and a projection's BN are conventions, not counted),
+ * and what its conv biases and a BN on each projection would add: the reference as a student wrote it.
+ */
+const Canonical = z.strictObject({ ...Totals.shape, rows: Rows, convBias: Totals, projectionBn: Totals });
 const Kinds = z.array(z.string());
 const BlockSignature = z.strictObject({ branch: Kinds, shortcut: Kinds, after: Kinds });
 

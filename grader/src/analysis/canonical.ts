@@ -300,7 +300,8 @@ function segment(g: CanonicalGraph): Segments | { error: string } {
     if (addNode.inputs.length !== 2)
       return { error: `the addition has ${addNode.inputs.length} inputs; add exactly the branch and the shortcut` };
     const [a, b] = addNode.inputs.map((i) => ancestors(nodes, i)) as [number[], number[]];
-    const fork = a.find((i) => b.includes(i));
+    const onB = new Set(b);
+    const fork = a.find((i) => onB.has(i));
     if (fork === undefined)
       return { error: 'the branch and the shortcut of a block do not start from the same tensor' };
     const pathA = a.slice(0, a.indexOf(fork)).reverse();

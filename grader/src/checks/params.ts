@@ -45,15 +45,24 @@ export function compareParams(summary: ModelSummary, reference: Reference, what:
     : ref
       ? `the reference has more layers, from #${at + 1} (${ref[0]}, ${n(ref[2])} params)`
       : 'same layers, different counts';
-  const canonical =
-    got.total === counts.total && got.trainable === counts.trainable
-      ? ''
-      : `; not counting conv bias or a projection's BN (conventions, not differences): ${n(got.trainable)} / ${n(got.total)}`;
-  return {
-    ok: false,
-    status: 'failed',
-    line: `${what}: ${own}${canonical}, reference ${n(reference.trainable)} / ${n(reference.total)}: ${where}`,
-  };
+  // The reference as the student would have written it: its counts plus its conv biases and projection
+  // BNs when the student has them throughout; with a mix, the canonical counts side by side.
+  const c = summary.conventions;
+  const all = (on: number, off: number) => (off === 0 && on > 0 ? 'all' : on === 0 ? 'none' : 'some');
+  const bias = all(c.convBias.on, c.convBias.off);
+  const bn = all(c.projectionBn.with, c.projectionBn.without);
+  const add = (x: { trainable: number; total: number }, on: boolean) => (on ? x : { trainable: 0, total: 0 });
+  let compared: string;
+  if (bias === 'some' || bn === 'some')
+    compared = `; not counting conv bias or a projection's BN (conventions, not differences): ${n(got.trainable)} / ${n(got.total)}, reference ${n(reference.trainable)} / ${n(reference.total)}`;
+  else {
+    const extra = [add(reference.convBias, bias === 'all'), add(reference.projectionBn, bn === 'all')];
+    const t = extra.reduce((s, x) => s + x.trainable, reference.trainable);
+    const total = extra.reduce((s, x) => s + x.total, reference.total);
+    compared = `, reference ${n(t)} / ${n(total)} with your conventions (${describeConventions(c)})`;
+  }
+  const perLayer = c.convBias.on > 0 ? ' (conv bias left out of the per-layer counts)' : '';
+  return { ok: false, status: 'failed', line: `${what}: ${own}${compared}: ${where}${perLayer}` };
 }
 
 export const paramsCheck: CheckRunner = (check, expected, ctx) => {
