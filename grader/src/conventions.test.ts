@@ -35,7 +35,8 @@ const CASES: Case[] = [
   {
     fixture: 'convention-port',
     names: {
-      'bottleneck.params': /^a port of the chapter's PyTorch\/MXNet code: .*conv bias on, no BN on the projection, explicit zero-padding$/,
+      'bottleneck.params':
+        /^a port of the chapter's PyTorch\/MXNet code: .*conv bias on, no BN on the projection, explicit zero-padding$/,
       'deep.params': /explicit zero-padding$/,
       'preact.structure': /explicit zero-padding, ReLU as activation\('relu'\)$/,
       'preact-net.params': /explicit zero-padding, ReLU as activation\('relu'\)$/,
@@ -51,19 +52,24 @@ const CASES: Case[] = [
   },
   {
     fixture: 'mistaken-max-pool-head',
-    loses: { 'deep.structure': /head: missing GlobalAvgPool; expected GlobalAvgPool → Dense, found GlobalMaxPool → Dense/ },
+    loses: {
+      'deep.structure': /head: missing GlobalAvgPool; expected GlobalAvgPool → Dense, found GlobalMaxPool → Dense/,
+    },
   },
   {
     fixture: 'mistaken-flatten-head',
     loses: {
-      'preact-net.structure': /head: missing GlobalAvgPool; expected BN → ReLU → GlobalAvgPool → Dense, found BN → ReLU → Flatten → Dense/,
-      'preact-net.params': /first difference at weighted layer #\d+ '.*' \(Dense, 46,090 params\), reference has Dense with 5,130/,
+      'preact-net.structure':
+        /head: missing GlobalAvgPool; expected BN → ReLU → GlobalAvgPool → Dense, found BN → ReLU → Flatten → Dense/,
+      'preact-net.params':
+        /first difference at weighted layer #\d+ '.*' \(Dense, 46,090 params\), reference has Dense with 5,130/,
     },
   },
   {
     fixture: 'mistaken-no-final-bn-relu',
     loses: {
-      'preact-net.structure': /head: missing BN, ReLU; expected BN → ReLU → GlobalAvgPool → Dense, found GlobalAvgPool → Dense/,
+      'preact-net.structure':
+        /head: missing BN, ReLU; expected BN → ReLU → GlobalAvgPool → Dense, found GlobalAvgPool → Dense/,
       'preact-net.params': /the reference has more layers|first difference/,
     },
   },

@@ -54,8 +54,12 @@ describe('the canonical form', () => {
     const name = (c: Convention, build = bottleneckVariant) =>
       describeConventions(summarize(blockModel(build(c), [8, 8, 6])).conventions);
     expect(name(torchvision)).toBe('torchvision: stride on the 3×3, conv bias off, BN on the projection');
-    expect(name(keras)).toMatch(/^Keras ResNet \/ the ResNet paper: stride on the first 1×1, conv bias on, BN on the projection, ReLU as activation\('relu'\)$/);
-    expect(name(preactivated, preactVariant)).toMatch(/^the identity-mappings paper.*projection reads the pre-activated x/);
+    expect(name(keras)).toMatch(
+      /^Keras ResNet \/ the ResNet paper: stride on the first 1×1, conv bias on, BN on the projection, ReLU as activation\('relu'\)$/,
+    );
+    expect(name(preactivated, preactVariant)).toMatch(
+      /^the identity-mappings paper.*projection reads the pre-activated x/,
+    );
     expect(name(port)).toMatch(/port of the chapter's PyTorch.*explicit zero-padding/);
     expect(name(chapter)).toBe('stride on the 3×3, conv bias on, no BN on the projection');
   });
@@ -106,11 +110,22 @@ describe('the canonical form', () => {
   });
 
   it("accepts as 'same' exactly TF's split or ⌊k/2⌋ on each side with the same output size", () => {
-    expect(paddingIsSame([[1, 1], [1, 1]], [3, 3], [1, 1], [6, 6])).toBe(true);
-    expect(paddingIsSame([[3, 3], [3, 3]], [7, 7], [2, 2], [96, 96])).toBe(true);
-    expect(paddingIsSame([[2, 3], [2, 3]], [7, 7], [2, 2], [96, 96])).toBe(true);
-    expect(paddingIsSame([[0, 2], [0, 2]], [3, 3], [1, 1], [6, 6])).toBe(false);
-    expect(paddingIsSame([[2, 2], [2, 2]], [3, 3], [1, 1], [6, 6])).toBe(false);
+    /** ZeroPadding2D([[before, after], [before, after]]) before a k×k window, stride s, on an n×n input. */
+    const square = (before: number, after: number, k: number, s: number, n: number) =>
+      paddingIsSame(
+        [
+          [before, after],
+          [before, after],
+        ],
+        [k, k],
+        [s, s],
+        [n, n],
+      );
+    expect(square(1, 1, 3, 1, 6)).toBe(true); // PyTorch's padding=1 before a 3×3
+    expect(square(3, 3, 7, 2, 96)).toBe(true); // the stem's padding=3 (Keras ResNet50's ZeroPadding2D(3))
+    expect(square(2, 3, 7, 2, 96)).toBe(true); // TF's own split for 'same'
+    expect(square(0, 2, 3, 1, 6)).toBe(false); // same size, shifted image
+    expect(square(2, 2, 3, 1, 6)).toBe(false); // a larger output
   });
 
   it('counts conv bias on some convolutions only (Keras ResNetV2) as a convention, not a difference', () => {

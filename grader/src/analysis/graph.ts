@@ -96,8 +96,7 @@ export function stageShapes(g: CanonicalGraph): StageShapes {
     if (last && last.shape.join() === shape.join()) last.blocks++;
     else stages.push({ blocks: 1, shape });
   }
-  const stem =
-    'error' in s || s.blocks.length === 0 ? null : (g.nodes[s.stem.at(-1) ?? g.input]?.shape ?? null);
+  const stem = 'error' in s || s.blocks.length === 0 ? null : (g.nodes[s.stem.at(-1) ?? g.input]?.shape ?? null);
   return { stem, stages, output: g.nodes[g.output]?.shape ?? [] };
 }
 
