@@ -2,7 +2,7 @@
 // and the gradebook and summary are rebuilt from them, exactly as one machine would have written them.
 import { cp, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-file.ts';
+import { writeFileAtomic } from '@course/d2l/atomic-write';
 import { finalizeBatch } from './finalize.ts';
 import { type BatchResult, readAllResults, resultPath } from './result-file.ts';
 

@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { GradeReport } from '../report-schema.ts';
-import { writeFileAtomic } from './atomic-file.ts';
+import { writeFileAtomic } from '@course/d2l/atomic-write';
 
 export const BatchResult = z.object({
   student: z.string(),

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../batch/atomic-file.ts';
+import { writeFileAtomic } from '@course/d2l/atomic-write';
 import { defaultGradeCommand } from '../batch/grade-command.ts';
 import { DEFAULT_ASSIGNMENT, loadAssignment, REPO_ROOT } from '../assignments.ts';
 import { runGradeCommand } from '../batch/run-one.ts';

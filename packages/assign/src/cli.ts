@@ -13,9 +13,10 @@ import { expectedFiles } from './expected.ts';
 import { expectedHandout, handoutPath } from './handout.ts';
 import { expectedStubs } from './stubs.ts';
 
-export const USAGE = `usage: pnpm assign [NAME...] [--check] [--release DIR [--verify]]
+export const USAGE = `usage: pnpm assign [NAME...] [--check] [--release DIR [--verify]] [--measure-training]
   NAME        an assignment (a folder of assignments/); default: every one
   --check     write nothing; exit 1 when a stub, handout or expected file is stale
+  --measure-training   train the reference (seeds 0, 1, 2) and set each training check's threshold
   --release   after writing, make the student release in DIR (see docs/release.md)`;
 
 export interface Output {
@@ -39,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
       check: { type: 'boolean', default: false },
       release: { type: 'string' },
       verify: { type: 'boolean', default: false },
+      'measure-training': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: true,
@@ -47,8 +49,13 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  await tf.setBackend('cpu');
   const names = positionals.length ? positionals : listAssignments();
+  if (values['measure-training']) {
+    const { measureTraining } = await import('./training.ts');
+    for (const name of names) await measureTraining(loadAssignment(name));
+    return 0;
+  }
+  await tf.setBackend('cpu');
   let stale = 0;
   for (const name of names) {
     for (const { path, text } of await authoredFiles(name)) {
