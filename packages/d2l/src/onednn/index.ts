@@ -14,7 +14,7 @@ import { loadOnednn, type OnednnAddon } from '@course/onednn';
 import * as tf from '@tensorflow/tfjs';
 import { batchNormKernels, momentsHooks, registerOnednnGradients } from './batch-norm.ts';
 import { type KernelContext, onednnKernels } from './kernels.ts';
-import { markEscaped, release } from './pool.ts';
+import { isZeroView, markEscaped, release } from './pool.ts';
 
 export const ONEDNN_BACKEND = 'onednn';
 
@@ -46,11 +46,15 @@ function pooledCpuBackend(cpu: tf.KernelBackend): tf.KernelBackend {
     return released;
   };
   backend.readSync = function (dataId) {
-    markEscaped(this.data.get(dataId)?.values);
+    const values = this.data.get(dataId)?.values;
+    if (isZeroView(values)) return new Float32Array(values.length); // never hand out the shared zeros
+    markEscaped(values);
     return readSync.call(this, dataId);
   };
   backend.read = function (dataId) {
-    markEscaped(this.data.get(dataId)?.values);
+    const values = this.data.get(dataId)?.values;
+    if (isZeroView(values)) return Promise.resolve(new Float32Array(values.length));
+    markEscaped(values);
     return read.call(this, dataId);
   };
   return backend as unknown as tf.KernelBackend;

@@ -6,7 +6,7 @@ import type { OnednnAddon } from '@course/onednn';
 import { BINARY, SCALAR } from '@course/onednn';
 import * as tf from '@tensorflow/tfjs';
 import { leadingAxes } from '../wasm/reduce.ts';
-import { alloc } from './pool.ts';
+import { alloc, zeroView } from './pool.ts';
 
 type TensorInfo = tf.TensorInfo;
 interface KernelArgs {
@@ -45,9 +45,9 @@ function make(backend: unknown, shape: number[], data: Float32Array): TensorInfo
 /** Data ids of tensors known to be all zeros (gradients that only carry zeros: see batch-norm-training.ts). */
 export const knownZero = new WeakSet<object>();
 
-/** A zero tensor that later kernels can skip: fresh pages are zero, so it costs no pass. */
+/** A zero tensor that later kernels can skip; it views the shared zeros, so it costs no pass. */
 export function zeros(backend: unknown, shape: number[]): TensorInfo {
-  const t = make(backend, shape, new Float32Array(size(shape)));
+  const t = make(backend, shape, zeroView(size(shape)));
   knownZero.add(t.dataId);
   return t;
 }

@@ -59,3 +59,23 @@ export function drainPool(): void {
   free.clear();
   pooledBytes = 0;
 }
+
+// Zero tensors (the exact-zero gradients of batch-norm.ts) all view one shared zero buffer: dozens
+// of full-size zero gradients a step would otherwise each cost an allocation and a clearing pass.
+// Nothing writes into a kernel input, and reads hand out a copy (see index.ts), so the zeros stay zeros.
+let zeroBuffer = new Float32Array(0);
+const zeroBuffers = new WeakSet<ArrayBufferLike>();
+
+/** n zeros, read-only by contract: a view of the shared zero buffer. */
+export function zeroView(n: number): Float32Array {
+  if (zeroBuffer.length < n) {
+    zeroBuffer = new Float32Array(Math.max(n, 2 * zeroBuffer.length));
+    zeroBuffers.add(zeroBuffer.buffer);
+  }
+  return zeroBuffer.subarray(0, n);
+}
+
+/** Whether an array views the shared zeros (reads must copy it). */
+export function isZeroView(values: unknown): values is Float32Array {
+  return values instanceof Float32Array && zeroBuffers.has(values.buffer);
+}
