@@ -200,7 +200,9 @@ export function createFailureLog() {
         const more = /^ \(and \d+ more cases?\)/.exec(message.slice(end))?.[0] ?? '';
         message = message.slice(0, end) + more;
       }
-      const lines = b.full ? b.excerpt : [...b.excerpt, ...(c.details?.lines ?? [])];
+      // The other cases' lines that repeat the very same failure add nothing.
+      const own = (c.details?.lines ?? []).filter((l) => !l.includes(b.text));
+      const lines = b.full ? b.excerpt : [...b.excerpt, ...own];
       return { ...c, message, details: lines.length ? { ...c.details, lines } : b.full ? undefined : c.details };
     });
   }

@@ -86,7 +86,7 @@ const LAYER_FOR_OP: Record<string, string> = {
 function tensorOpsIn(e: Evidence): string[] | undefined {
   if (e.kind === 'exception') {
     // TF.js: "Argument 'a' passed to 'add' must be a Tensor or TensorLike, but got 'SymbolicTensor'"
-    const m = /passed to '(\w+)' must be a Tensor or TensorLike, but got 'SymbolicTensor'/.exec(e.message);
+    const m = /passed to '(\w+)' must be a Tensor or TensorLike, but got 'SymbolicTensor\d*'/.exec(e.message);
     return m?.[1] ? [m[1]] : undefined;
   }
   const symbolicVsTensor =
