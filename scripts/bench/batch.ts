@@ -4,15 +4,15 @@
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../grader/src/batch/grader-version.ts';
-import { gradeBatch } from '../../grader/src/batch/index.ts';
-import type { BackendChoice } from '../../packages/d2l/src/backend.ts';
+import { loadAssignment, REPO_ROOT } from '@course/grader/assignments';
+import { gradeBatch } from '@course/grader/batch/index';
+import type { BackendChoice } from '@course/d2l/backend';
 
 const NAME = 'batch grading throughput';
 
 export async function run(): Promise<{ name: string; rows: Record<string, string | number>[]; notes: string[] }> {
   const copies = Number(process.env.BENCH_BATCH_COPIES ?? 3);
-  const reference = join(REPO_ROOT, 'packages/resnet/src/solution');
+  const reference = loadAssignment('resnet').reference;
   const cli = join(REPO_ROOT, 'grader/src/cli.ts');
   const missing = [reference, cli].filter((path) => !existsSync(path));
   if (missing.length > 0) {
@@ -31,7 +31,7 @@ export async function run(): Promise<{ name: string; rows: Record<string, string
   const backend = (process.env.BENCH_BACKEND ?? 'auto') as BackendChoice;
   const extraArgs = process.env.BENCH_GRADE_ARGS?.split(' ').filter(Boolean) ?? [];
   const notes = [
-    `${copies} copies of packages/resnet/src/solution, public checks, backend ${backend}${extraArgs.length ? `, grader flags ${extraArgs.join(' ')}` : ''}, ${availableParallelism()} CPUs`,
+    `${copies} copies of assignments/resnet/instructor/solution, public checks, backend ${backend}${extraArgs.length ? `, grader flags ${extraArgs.join(' ')}` : ''}, ${availableParallelism()} CPUs`,
     'each submission is one grader process; submissions/hour = submissions × 3600 / wall seconds of the whole batch',
   ];
   const rows: Record<string, string | number>[] = [];

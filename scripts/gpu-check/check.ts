@@ -5,11 +5,11 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BACKEND_CHOICES, type BackendName, releaseBackend, useBackend } from '../../packages/d2l/src/backend.ts';
-import { type CaseResult, compareWithCpu } from '../../packages/d2l/src/backend-numerics.ts';
-import type { PathStatus } from '../../packages/d2l/src/backend-probe.ts';
-import { type Throughput, trainingThroughput } from '../../packages/d2l/src/backend-throughput.ts';
-import { buildArch } from '../../packages/resnet/src/archs.ts';
+import { BACKEND_CHOICES, type BackendName, releaseBackend, useBackend } from '@course/d2l/backend';
+import { type CaseResult, compareWithCpu } from '@course/d2l/backend-numerics';
+import type { PathStatus } from '@course/d2l/backend-probe';
+import { type Throughput, trainingThroughput } from '@course/d2l/backend-throughput';
+import { buildArch } from '@course/resnet/archs';
 import { formatTable, type Row, summarizeNumerics } from './table.ts';
 
 const USAGE = `usage: tsx scripts/gpu-check/check.ts [--arch resnet18] [--size 96] [--batch 64] [--steps 10] [--warmup 2]
