@@ -3,7 +3,8 @@
 // fails) this prints why, writes the reason to build-status.txt for `pnpm backends`, and exits 0 so
 // `pnpm install` still succeeds and training runs on wasm. D2L_ONEDNN=0 skips the build.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +47,12 @@ function findOnednn() {
   for (const prefix of prefixes) {
     const include = join(prefix, 'include');
     if (!existsSync(join(include, 'oneapi/dnnl/dnnl.hpp'))) continue;
-    const libDirs = [join(prefix, 'lib'), join(prefix, 'lib64'), join(prefix, 'lib/x86_64-linux-gnu'), join(prefix, 'lib/aarch64-linux-gnu')];
+    const libDirs = [
+      join(prefix, 'lib'),
+      join(prefix, 'lib64'),
+      join(prefix, 'lib/x86_64-linux-gnu'),
+      join(prefix, 'lib/aarch64-linux-gnu'),
+    ];
     const lib = libDirs.find((d) => existsSync(d) && readdirSync(d).some((f) => /^libdnnl\.(so|dylib)$/.test(f)));
     if (lib) return { include, lib };
   }
@@ -75,6 +81,20 @@ try {
 } catch {
   skip('node-addon-api is not installed (run `npx pnpm@10 install`)');
 }
+// Every `pnpm install` in the workspace reruns this step; rebuilding an addon that is up to date
+// would take it away from running processes for the build's duration, so a stamp of what it was
+// built from (sources, Node ABI, library) lets the step keep it.
+const STAMP = join(ROOT, 'build/stamp.txt');
+const stamp = createHash('sha256')
+  .update(readFileSync(join(ROOT, 'src/addon.cc')))
+  .update(readFileSync(join(ROOT, 'binding.gyp')))
+  .update(`${process.versions.modules} ${process.arch} ${dnnl.include} ${dnnl.lib} ${cxx}`)
+  .digest('hex');
+if (existsSync(join(ROOT, 'build/Release/onednn.node')) && existsSync(STAMP) && readFileSync(STAMP, 'utf8') === stamp) {
+  rmSync(STATUS, { force: true });
+  process.stdout.write('@course/onednn: addon up to date\n');
+  process.exit(0);
+}
 const gyp = nodeGyp();
 if (!gyp) skip('node-gyp not found');
 // Build against the running Node's own headers when they are installed (no download, works offline).
@@ -95,4 +115,5 @@ if (run.status !== 0) {
   skip(`the addon build failed (${err.trim().slice(0, 160)})`);
 }
 rmSync(STATUS, { force: true });
+writeFileSync(STAMP, stamp);
 process.stdout.write(`@course/onednn: built against oneDNN in ${dnnl.include}\n`);
