@@ -23,7 +23,6 @@ import { type ManifestCheck, parseManifestFragment, readJsonFile } from '../src/
 import {
   bottleneckResnetVariant,
   bottleneckVariant,
-  CHAPTER,
   CONVENTIONS,
   type Convention,
   NET_CONVENTIONS,
@@ -102,25 +101,12 @@ function canonicalOf<R>(
   return first.value;
 }
 
-const canonicalCounts = (s: ModelSummary) => ({
+/** The reference's counts in canonical form, and what conv bias and BN on its projections would add. */
+const referenceCounts = (s: ModelSummary) => ({
   ...paramTotals(s.rows),
   rows: s.rows.map((r) => [r.kind, r.trainable, r.total] as [string, number, number]),
+  ...s.optional,
 });
-
-/** What a model counts beyond its canonical form (its conv biases, its projections' BNs). */
-const extra = (s: ModelSummary) => {
-  const c = paramTotals(s.rows);
-  return { trainable: s.counts.trainable - c.trainable, total: s.counts.total - c.total };
-};
-
-/** The reference's canonical counts, plus what conv bias (the chapter) and BN on the projections (torchvision) add. */
-function referenceOf(what: string, build: (conv: Convention) => tf.LayersModel, conventions?: readonly Convention[]) {
-  return {
-    ...canonicalOf(what, build, canonicalCounts, conventions),
-    convBias: withModel(build({ ...CHAPTER, bias: true, projectionBn: false }), (m) => extra(summarize(m))),
-    projectionBn: withModel(build({ ...CHAPTER, bias: false, projectionBn: true }), (m) => extra(summarize(m))),
-  };
-}
 
 function layoutOf(s: ModelSummary): NetLayout {
   if ('error' in s.layout) throw new Error(s.layout.error);
@@ -146,7 +132,7 @@ function blockParams(fn: BlockFn, cases: BlockCase[]): CheckExpectation {
     kind: 'block-params',
     cases: cases.map((k) => ({
       ...k,
-      reference: referenceOf(`${fn} params`, (conv) => blockModel(fn, conv, k)),
+      reference: canonicalOf(`${fn} params`, (conv) => blockModel(fn, conv, k), referenceCounts),
     })),
   };
 }
@@ -189,7 +175,7 @@ function netParams(fn: 'bottleneckResnet' | 'preactResnet18', cases: NetCase[]):
     kind: 'net-params',
     cases: cases.map((k) => ({
       ...k,
-      reference: referenceOf(`${fn} params`, (conv) => netModel(fn, conv, k), NET_CONVENTIONS),
+      reference: canonicalOf(`${fn} params`, (conv) => netModel(fn, conv, k), referenceCounts, NET_CONVENTIONS),
     })),
   };
 }

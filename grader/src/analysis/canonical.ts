@@ -55,11 +55,18 @@ export interface Segments {
   head: number[];
 }
 
+export interface Totals {
+  trainable: number;
+  total: number;
+}
+
 export interface CanonicalGraph {
   nodes: CanonNode[];
   input: number;
   output: number;
   conventions: Conventions;
+  /** What a bias on every convolution, and a BN on every projection shortcut, would add to the counts. */
+  optional: { convBias: Totals; projectionBn: Totals };
   /** Stem, residual blocks in order, head; or why the graph is not a chain of residual blocks. */
   segments: Segments | { error: string };
 }
@@ -231,8 +238,25 @@ export function canonicalize(model: tf.LayersModel): CanonicalGraph {
   }
   const input = out.get(model.inputLayers[0]?.name ?? '') ?? 0;
   const output = out.get(model.outputLayers[0]?.name ?? '') ?? nodes.length - 1;
-  const graph: CanonicalGraph = { nodes, input, output, conventions, segments: { stem: [], blocks: [], head: [] } };
+  // A bias per filter; a BN per projection channel (gamma and beta trainable, plus the moving statistics).
+  const filters = (ids: readonly number[]) => ids.reduce((s, i) => s + (nodes[i]?.shape.at(-1) ?? 0), 0);
+  const convs = nodes.filter((n) => /^Conv\d/.test(n.kind)).map((n) => n.id);
+  const graph: CanonicalGraph = {
+    nodes,
+    input,
+    output,
+    conventions,
+    optional: { convBias: { trainable: 0, total: 0 }, projectionBn: { trainable: 0, total: 0 } },
+    segments: { stem: [], blocks: [], head: [] },
+  };
   graph.segments = segment(graph);
+  const bias = filters(convs);
+  const projections = 'error' in graph.segments ? [] : graph.segments.blocks.flatMap((b) => b.shortcut.slice(-1));
+  const channels = filters(projections.filter((i) => isConv(nodes[i])));
+  graph.optional = {
+    convBias: { trainable: bias, total: bias },
+    projectionBn: { trainable: 2 * channels, total: 4 * channels },
+  };
   return graph;
 }
 

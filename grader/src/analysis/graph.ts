@@ -108,6 +108,8 @@ export interface ModelSummary {
   /** The model's own counts. */
   counts: { trainable: number; total: number };
   conventions: Conventions;
+  /** What conv bias on every convolution and a BN on every projection would add (canonical.ts). */
+  optional: CanonicalGraph['optional'];
   layout: NetLayout | { error: string };
 }
 
@@ -118,6 +120,7 @@ export function summarize(model: tf.LayersModel): ModelSummary {
     rows: canonicalRows(g),
     counts: modelCounts(model),
     conventions: g.conventions,
+    optional: g.optional,
     layout: netLayout(g),
   };
 }

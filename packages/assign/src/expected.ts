@@ -3,14 +3,15 @@
 // separately (`assign --measure-training`) and carried over from the committed file.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BlockSignature, type ModelSummary, type NetLayout, paramTotals, summarize } from '@course/grader/analysis/graph';
-import { type Assignment, INSTRUCTOR_DIR } from '@course/grader/assignments';
 import {
-  type BlockCase,
-  type CheckExpectation,
-  ExpectedFile,
-  type NetCase,
-} from '@course/grader/expected';
+  type BlockSignature,
+  type ModelSummary,
+  type NetLayout,
+  paramTotals,
+  summarize,
+} from '@course/grader/analysis/graph';
+import { type Assignment, INSTRUCTOR_DIR } from '@course/grader/assignments';
+import { type BlockCase, type CheckExpectation, ExpectedFile, type NetCase } from '@course/grader/expected';
 import { type ManifestCase, type ManifestCheck, parseManifestFragment, readJsonFile } from '@course/grader/manifest';
 import { buildCase, loadReference, type ReferenceModule, withModel } from './reference.ts';
 
@@ -73,6 +74,8 @@ export async function loadConventions(assignment: Assignment): Promise<Conventio
 const referenceCounts = (s: ModelSummary) => ({
   ...paramTotals(s.rows),
   rows: s.rows.map((r) => [r.kind, r.trainable, r.total] as [string, number, number]),
+  // What conv bias and a BN on each projection would add: the params check shows the reference as the student wrote it.
+  ...s.optional,
 });
 
 function layoutOf(s: ModelSummary): NetLayout {
@@ -111,7 +114,10 @@ function expectationOf(
       return block ? { kind: 'block-builds', cases: blockCases } : { kind: 'net-builds', cases: netCases };
     case 'shapes':
       if (block)
-        return { kind: 'block-shapes', cases: blockCases.map((k, i) => ({ ...k, output: canonical(i, (s) => s.shapes.output) })) };
+        return {
+          kind: 'block-shapes',
+          cases: blockCases.map((k, i) => ({ ...k, output: canonical(i, (s) => s.shapes.output) })),
+        };
       return {
         kind: 'net-shapes',
         cases: netCases.map((k, i) => {
@@ -121,7 +127,10 @@ function expectationOf(
       };
     case 'params':
       return block
-        ? { kind: 'block-params', cases: blockCases.map((k, i) => ({ ...k, reference: canonical(i, referenceCounts) })) }
+        ? {
+            kind: 'block-params',
+            cases: blockCases.map((k, i) => ({ ...k, reference: canonical(i, referenceCounts) })),
+          }
         : { kind: 'net-params', cases: netCases.map((k, i) => ({ ...k, reference: canonical(i, referenceCounts) })) };
     case 'structure':
       if (block)
@@ -130,7 +139,8 @@ function expectationOf(
           cases: blockCases.map((k, i) => {
             const layout = canonical(i, layoutOf);
             const only = layout.blocks[0];
-            if (!only || layout.blocks.length !== 1) throw new Error(`${c.id}: the reference block has no single addition`);
+            if (!only || layout.blocks.length !== 1)
+              throw new Error(`${c.id}: the reference block has no single addition`);
             return {
               ...k,
               branch: [...layout.stem, ...only.branch],
