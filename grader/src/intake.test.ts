@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { gradeBatch } from './batch/index.ts';
 import { listSubmissions, submissionHash } from './batch/submissions.ts';
 import { gradeSubmission } from './grade.ts';
 import { MAX_FILE_BYTES, readSubmission } from './intake.ts';
@@ -145,5 +146,33 @@ describe('grading refuses what intake refuses, and grades the rest', () => {
     ]);
     expect(r.score).toBe(0);
     expect(new Set(r.checks.filter((c) => c.status !== 'skipped').map((c) => c.status))).toEqual(new Set(['error']));
+  });
+});
+
+describe('batch mode', () => {
+  it('grades a student folder that is a link as refused, with its one line in that student's report', {
+    timeout: 300_000,
+  }, async () => {
+    const root = scratch();
+    const submissions = join(root, 'submissions');
+    mkdirSync(submissions);
+    symlinkSync(fixtureSubmission('reference-scratch'), join(submissions, 'linked'));
+    const summary = await gradeBatch({
+      submissionsDir: submissions,
+      outDir: join(root, 'out'),
+      jobs: 1,
+      hidden: false,
+      backend: 'cpu',
+      seed: 0,
+      extraArgs: ['--skip-training', '--checks', 'bottleneck.builds,preact.builds'],
+      graderVersion: 'intake-test',
+      onProgress: () => {},
+    });
+    expect(summary.results.map((r) => [r.student, r.status])).toEqual([['linked', 'graded']]);
+    const report = summary.results[0]?.report;
+    expect(report?.submission.refused).toEqual([
+      expect.stringMatching(/^refused: the submission folder 'linked' is a symbolic link/),
+    ]);
+    expect(report?.score).toBe(0);
   });
 });
