@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { restoreLegacyUtil } from './node-util-legacy.ts';
 import { registerThreadedWasm, restoreStockWasm, wasmThreadsInUse, wasmThreadsWanted } from './wasm/threads.ts';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'onednn' | 'webgpu' | 'wasm' | 'cpu';
@@ -141,6 +142,7 @@ async function loadTensorflow(pkg: NativePackage): Promise<LoadedBackend> {
   // Requiring a package without its binding registers half its kernels before throwing: check first.
   const problem = nativePackageProblem(pkg);
   if (problem) throw new Error(problem);
+  restoreLegacyUtil(); // Node ≥ 23 removed util.isNullOrUndefined, which tfjs-node 4.22 calls on every op
   require(pkg);
   await activate('tensorflow');
   const usingGpu = (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
