@@ -28,7 +28,7 @@ describe('the causes table', () => {
     expect(diagnose(exception(broadcast('[22,22,256]', '[24,24,256]'), frames))?.id).toBe('padding-lost');
     expect(diagnose(exception(broadcast('[6,6,512]', '[12,12,512]')))?.id).toBe('stride-twice');
     expect(diagnose(exception(broadcast('[24,24,256]', '[24,24,64]'), frames))?.text).toMatch(
-      /shortcut has 64 channels but the branch 256.*bottleneck\.ts:40 \(bottleneckResnet\).*use1x1conv: true/,
+      /shortcut has 64 channels but the branch 256.*use1x1conv: true.*bottleneck\.ts:40 \(bottleneckResnet\)\)$/,
     );
     // Halved and widened: the projection (with the stride) is what is missing, not a second stride.
     expect(diagnose(exception(broadcast('[12,12,512]', '[24,24,256]')))?.text).toMatch(

@@ -108,7 +108,7 @@ export function callChain(frames: readonly string[]): string {
   return `at ${parts[0]}${parts.length > 1 ? `, called from ${parts.slice(1).join(', from ')}` : ''}`;
 }
 
-const where = (e: Evidence) => (e.kind === 'exception' && e.frames.length ? ` ${callChain(e.frames)}` : '');
+const where = (e: Evidence) => (e.kind === 'exception' && e.frames.length ? ` (${callChain(e.frames)})` : '');
 
 export const CAUSES: readonly CauseRow[] = [
   {
@@ -124,7 +124,7 @@ export const CAUSES: readonly CauseRow[] = [
       // the commoner one, and the fix names both.
       if (extraHalvings(s.small, s.large) > 0 && lost > 2) return undefined;
       if (lost <= 0 || lost > 6) return undefined;
-      return `the residual branch lost ${lost} pixel${lost === 1 ? '' : 's'}: the addition${where(e)} gets ${fmt(s.small)} from one path and ${fmt(s.large)} from the other, so it cannot broadcast them; give the 3×3 convolution padding: 'same' (a 'valid' 3×3 convolution trims a pixel on every side)`;
+      return `the residual branch lost ${lost} pixel${lost === 1 ? '' : 's'}: the addition gets ${fmt(s.small)} from one path and ${fmt(s.large)} from the other, so it cannot broadcast them; give the 3×3 convolution padding: 'same' (a 'valid' 3×3 convolution trims a pixel on every side)${where(e)}`;
     },
   },
   {
@@ -136,7 +136,7 @@ export const CAUSES: readonly CauseRow[] = [
       const s = additionShapes(e);
       if (!s || sameSpatial(s.small, s.large) || channels(s.small) !== channels(s.large)) return undefined;
       if (extraHalvings(s.small, s.large) === 0) return undefined;
-      return `the residual branch is downsampled twice: the addition${where(e)} gets ${fmt(s.small)} from the branch and ${fmt(s.large)} from the shortcut, so it cannot broadcast them; the stride is applied twice on the branch: put the block's stride on the first 1×1 or on the 3×3 convolution, not both (and once on the 1×1 projection shortcut)`;
+      return `the residual branch is downsampled twice: the addition gets ${fmt(s.small)} from the branch and ${fmt(s.large)} from the shortcut, so it cannot broadcast them; the stride is applied twice on the branch: put the block's stride on the first 1×1 or on the 3×3 convolution, not both (and once on the 1×1 projection shortcut)${where(e)}`;
     },
   },
   {
@@ -156,7 +156,7 @@ export const CAUSES: readonly CauseRow[] = [
         !call?.options?.use1x1conv && input ? [s.small, s.large].find((o) => o.join() === input.join()) : undefined;
       if (identity) {
         const branch = identity === s.small ? s.large : s.small;
-        return `the branch ends with ${channels(branch)} channels but its identity shortcut x has ${channels(identity)}: the addition${where(e)} cannot broadcast ${fmt(branch)} with ${fmt(identity)}; without use1x1conv the block must give back x's shape, so the branch's last convolution needs ${channels(identity)} filters${call?.numChannels ? ` (${channels(identity) / call.numChannels}·numChannels)` : ''}`;
+        return `the branch ends with ${channels(branch)} channels but its identity shortcut x has ${channels(identity)}: the addition cannot broadcast ${fmt(branch)} with ${fmt(identity)}; without use1x1conv the block must give back x's shape, so the branch's last convolution needs ${channels(identity)} filters${call?.numChannels ? ` (${channels(identity) / call.numChannels}·numChannels)` : ''}${where(e)}`;
       }
       const [narrow, wide] = [s.small, s.large].sort((a, b) => channels(a) - channels(b)) as [Shape, Shape];
       const strided = sameSpatial(s.small, s.large) ? '' : ' with the block’s stride';
@@ -164,7 +164,7 @@ export const CAUSES: readonly CauseRow[] = [
         call?.options?.use1x1conv === true
           ? 'this block was called with use1x1conv: true, so its shortcut must be the 1×1 convolution (with the block’s stride), not x itself'
           : `a block that changes the channel count needs the 1×1 projection shortcut${strided}: call it with use1x1conv: true (in a network, the first block of each stage, here the stage of ${channels(wide)} channels, even when it does not downsample)`;
-      return `the shortcut has ${channels(narrow)} channels but the branch ${channels(wide)}: the addition${where(e)} cannot broadcast ${fmt(narrow)} with ${fmt(wide)}; ${fix}`;
+      return `the shortcut has ${channels(narrow)} channels but the branch ${channels(wide)}: the addition cannot broadcast ${fmt(narrow)} with ${fmt(wide)}; ${fix}${where(e)}`;
     },
   },
   {

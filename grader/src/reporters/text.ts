@@ -1,6 +1,7 @@
 // The terminal report: per-task totals, each check's status, score and message, and for failed checks the
 // expected-vs-found lines (branches side by side) and the training curve. Colour only when asked.
 import type { CheckResult, GradeReport } from '../report-schema.ts';
+import { emptyPath } from './view.ts';
 
 const CODES = { red: 31, green: 32, yellow: 33, blue: 34, gray: 90, bold: 1 } as const;
 type Paint = (code: keyof typeof CODES, text: string) => string;
@@ -14,9 +15,9 @@ const STATUS: Record<CheckResult['status'], { tag: string; color: keyof typeof C
 
 const pts = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(2));
 
-function sideBySide(expectedKinds: readonly string[], foundKinds: readonly string[]): string[] {
-  const expected = expectedKinds.length ? expectedKinds : ['(nothing)'];
-  const found = foundKinds.length ? foundKinds : ['(nothing)'];
+function sideBySide(block: string, expectedKinds: readonly string[], foundKinds: readonly string[]): string[] {
+  const expected = expectedKinds.length ? expectedKinds : [`(${emptyPath(block)})`];
+  const found = foundKinds.length ? foundKinds : [`(${emptyPath(block)})`];
   const rows = Math.max(expected.length, found.length, 1);
   const width = Math.max(8, ...expected.map((s) => s.length));
   const out = [`${'expected'.padEnd(width)}  found`];
@@ -44,7 +45,7 @@ function checkLines(c: CheckResult, paint: Paint, short: boolean): string[] {
   }
   for (const b of (d.branches ?? []).filter((b) => b.expected.join() !== b.found.join())) {
     lines.push(`             ${b.block}:`);
-    for (const row of sideBySide(b.expected, b.found)) lines.push(`               ${row}`);
+    for (const row of sideBySide(b.block, b.expected, b.found)) lines.push(`               ${row}`);
   }
   return lines;
 }

@@ -1,5 +1,6 @@
 // The one view of a report that the Handlebars templates (markdown and HTML) render, so both show the same
 // facts: totals, tasks, each check with its message, expected-vs-found branches and training curves.
+import { loadAssignment } from '../assignments.ts';
 import type { CheckResult, CurvePoint, GradeReport } from '../report-schema.ts';
 import { visibilityNote } from './audience.ts';
 import { lineChartSvg } from './svg-chart.ts';
@@ -13,7 +14,17 @@ export interface BranchRow {
   differs: boolean;
 }
 
-function branchRows(expected: string[], found: string[]): BranchRow[] {
+/**
+ * What an empty path is: a shortcut with no layers is the identity (x itself), any other path with no
+ * layers is nothing. A table row says so rather than leaving an empty column.
+ */
+export function emptyPath(block: string): string {
+  return /shortcut/i.test(block) ? 'identity (x itself)' : 'nothing';
+}
+
+function branchRows(block: string, expected: string[], found: string[]): BranchRow[] {
+  if (expected.length === 0) expected = [emptyPath(block)];
+  if (found.length === 0) found = [emptyPath(block)];
   return Array.from({ length: Math.max(expected.length, found.length) }, (_, i) => ({
     index: i + 1,
     expected: expected[i] ?? '',
@@ -33,6 +44,16 @@ function curveSvg(curve: CurvePoint[], title: string): string {
   return lineChartSvg(series, { title, xLabel: 'epoch' });
 }
 
+/** The assignment's title from its manifest (`Residual Networks (ResNet): exercises`), else its id. */
+function assignmentTitle(name: string): string {
+  try {
+    return loadAssignment(name).manifest.title;
+  } catch {
+    // A report from another copy of the course (batch results, an old report): its id still names it.
+    return name;
+  }
+}
+
 const percent = (score: number, max: number) => (max > 0 ? Math.round((100 * score) / max) : 100);
 
 export function reportView(report: GradeReport, audience: 'student' | 'instructor') {
@@ -44,7 +65,9 @@ export function reportView(report: GradeReport, audience: 'student' | 'instructo
       note: visibilityNote(check.visibility),
       lines: d.lines ?? [],
       convention: d.convention ?? '',
-      branches: (d.branches ?? []).map((b) => ({ block: b.block, rows: branchRows(b.expected, b.found) })),
+      anchor: `check-${check.id}`,
+      failing: check.status === 'failed' || check.status === 'error',
+      branches: (d.branches ?? []).map((b) => ({ block: b.block, rows: branchRows(b.block, b.expected, b.found) })),
       curve: d.curve ?? [],
       curveSvg: d.curve && d.curve.length > 0 ? curveSvg(d.curve, check.title) : '',
       hasDetails: Boolean(d.lines?.length || d.branches?.length || d.curve?.length || d.convention),
@@ -59,6 +82,8 @@ export function reportView(report: GradeReport, audience: 'student' | 'instructo
   const orphans = checks.filter((check) => !known.has(check.task));
   return {
     report,
+    title: assignmentTitle(report.assignment),
+    failures: checks.filter((check) => check.failing),
     audience,
     instructor: audience === 'instructor',
     percent: percent(report.score, report.maxScore),
