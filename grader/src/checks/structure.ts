@@ -90,8 +90,14 @@ export const structureCheck: CheckRunner = (check, expected, ctx) => {
     const got = summaryOr(ctx, netKey(fn, k), what);
     if (!('summary' in got)) return [got, got, got];
     const layout = got.summary.layout;
-    if ('error' in layout) {
-      const v: CaseVerdict = { ok: false, status: 'failed', line: `${what}: ${layout.error}` };
+    const broken =
+      'error' in layout
+        ? layout.error
+        : layout.blocks.length === 0
+          ? 'found no residual block (no tf.layers.add) in the network'
+          : undefined;
+    if (broken || 'error' in layout) {
+      const v: CaseVerdict = { ok: false, status: 'failed', line: `${what}: ${broken}` };
       return [v, v, v];
     }
     const part = (name: string, want: string[], found: string[]): CaseVerdict => {
