@@ -100,8 +100,9 @@ describe('the chapter anchors (DESIGN.md, NHWC)', () => {
 
   it('defaults to a [96, 96, 1] input and 10 classes, and honours NetOptions', () => {
     for (const build of [solution.resnet18, solution.resnet34]) {
-      expect(build().inputs[0]!.shape).toEqual([null, 96, 96, 1]);
-      expect(build().outputs[0]!.shape).toEqual([null, 10]);
+      const model = build();
+      expect(model.inputs[0]!.shape).toEqual([null, 96, 96, 1]);
+      expect(model.outputs[0]!.shape).toEqual([null, 10]);
       const custom = build({ inputShape: [64, 64, 3], numClasses: 5 });
       expect(custom.inputs[0]!.shape).toEqual([null, 64, 64, 3]);
       expect(custom.outputs[0]!.shape).toEqual([null, 5]);
