@@ -20,6 +20,7 @@ export const USAGE = `usage:
              [--backend auto|tensorflow|webgpu|wasm|cpu] [--seed N] [--fail-under N|N%]
              [--skip-training] [--checks ID,ID...] [--watch] [--timeout SECONDS] [--heap MB]
   pnpm grade --submissions DIR --out DIR [--jobs N] [--shard I/N] [--hidden] [--backend B] [--seed N]
+             [--only NAME,...] [--timeout SECONDS] [--retry-failed]
   pnpm grade merge --out DIR SHARD_DIR...
   pnpm grade review --out DIR [--submissions DIR] [--port N]      # hand-grade the written tasks in a browser
   pnpm grade export --out DIR [--roster FILE] [--column NAME]     # gradebook.csv, canvas.csv, moodle.csv
@@ -32,7 +33,8 @@ function usage(message: string): never {
   throw new CliUsageError(message);
 }
 
-const OPTIONS = {
+/** Also batch/main.ts's defaults (seed, backend, jobs), so the two command lines agree. */
+export const OPTIONS = {
   assignment: { type: 'string' },
   submission: { type: 'string' },
   submissions: { type: 'string' },
@@ -43,6 +45,8 @@ const OPTIONS = {
   seed: { type: 'string', default: '0' },
   'fail-under': { type: 'string' },
   'skip-training': { type: 'boolean', default: false },
+  only: { type: 'string' },
+  'retry-failed': { type: 'boolean', default: false },
   checks: { type: 'string' },
   watch: { type: 'boolean', default: false },
   timeout: { type: 'string' },
@@ -168,10 +172,20 @@ async function batch(values: CliValues, positionals: string[]): Promise<number> 
     backend: values.backend as BackendChoice,
     seed: intOption('seed', values.seed, 0) ?? 0,
     // Every student's folder is graded against one assignment: the one named, else the default.
-    extraArgs: ['--assignment', values.assignment ?? DEFAULT_ASSIGNMENT],
+    assignment: values.assignment ?? DEFAULT_ASSIGNMENT,
+    // In batch mode --timeout is the wall-clock limit of one submission (default 15 minutes).
+    timeoutMs: values.timeout === undefined ? undefined : (intOption('timeout', values.timeout, 1) ?? 0) * 1000,
+    retryFailed: values['retry-failed'] ?? false,
+    only: values.only
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
   });
   process.stderr.write(
-    `${summary.total} submissions: ${summary.graded} graded, ${summary.errors} errors, ${summary.timeouts} timeouts → ${summary.gradebook}\n`,
+    `${summary.total} submissions: ${summary.graded} graded, ${summary.skipped} kept from before, ${summary.errors} errors, ${summary.timeouts} timeouts → ${summary.gradebook}\n` +
+      (summary.gone.length
+        ? `left the gradebook (folder gone, moved to ${values.out}/gone/): ${summary.gone.join(', ')}\n`
+        : ''),
   );
   return 0;
 }

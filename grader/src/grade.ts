@@ -1,6 +1,6 @@
 // Grade one submission: compile each student file, build the needed models in a sandboxed child per
 // file, rebuild their topologies here, run the manifest's checks on the rebuilt models, and score.
-import { existsSync, lstatSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BackendChoice, type BackendInfo, useBackend } from '@course/d2l/backend';
@@ -14,7 +14,7 @@ import { paramsCheck } from './checks/params.ts';
 import { shapesCheck } from './checks/shapes.ts';
 import { structureCheck } from './checks/structure.ts';
 import { trainingCheck } from './checks/training.ts';
-import { type Assignment, AssignmentError, assignmentFor, INSTRUCTOR_DIR, loadAssignment, REPO_ROOT } from './assignments.ts';
+import { type Assignment, AssignmentError, assignmentFor, INSTRUCTOR_DIR, loadAssignment } from './assignments.ts';
 import { type CheckExpectation, type ExpectedFile, loadExpected } from './expected.ts';
 import { readSubmission, refusedLine, writeSnapshot } from './intake.ts';
 import { itemsFor } from './items.ts';
@@ -26,6 +26,7 @@ import {
   parseManifestFragment,
   readJsonFile,
 } from './manifest.ts';
+import { graderVersion } from './batch/grader-version.ts';
 import { createFailureLog, type FailureLog } from './build-failures.ts';
 import { type CheckResult, GradeReport, type TaskResult } from './report-schema.ts';
 import { bundleStudentFile, SANDBOX_DIR } from './sandbox/bundle.ts';
@@ -404,7 +405,7 @@ export async function gradeSubmission(opts: GradeOptions): Promise<GradeReport> 
   });
   return GradeReport.parse({
     schemaVersion: 1,
-    graderVersion: (JSON.parse(readFileSync(join(REPO_ROOT, 'grader/package.json'), 'utf8')) as { version: string }).version,
+    graderVersion: graderVersion(),
     assignment: plan.manifest.assignment,
     submission: {
       path: opts.submissionDir,

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './grader-version.ts';
 import { gradeBatch } from './index.ts';
 
-const REFERENCE = join(REPO_ROOT, 'packages/resnet/src/solution');
+const REFERENCE = join(REPO_ROOT, 'assignments/resnet/instructor/solution');
 const ready = existsSync(join(REPO_ROOT, 'grader/src/cli.ts')) && existsSync(join(REFERENCE, 'bottleneck.ts'));
 
 describe.skipIf(!ready)('gradeBatch with the real grader CLI', () => {

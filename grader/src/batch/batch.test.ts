@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -16,11 +16,13 @@ const FAKE_GRADER = new URL('./fixtures/fake-grader.mjs', import.meta.url).pathn
 function makeClass(modes: Record<string, string>) {
   const root = mkdtempSync(join(tmpdir(), 'batch-'));
   const submissions = join(root, 'submissions');
-  for (const [student, mode] of Object.entries(modes)) {
+  // The mode is in a graded file too: the content hash covers only what is graded (intake.ts).
+  const setMode = (student: string, mode: string) => {
     mkdirSync(join(submissions, student), { recursive: true });
     writeFileSync(join(submissions, student, 'mode.txt'), mode);
-    writeFileSync(join(submissions, student, 'bottleneck.ts'), `// ${student}\n`);
-  }
+    writeFileSync(join(submissions, student, 'bottleneck.ts'), `// ${student}: ${mode}\n`);
+  };
+  for (const [student, mode] of Object.entries(modes)) setMode(student, mode);
   const template = join(root, 'template.json');
   writeFileSync(template, JSON.stringify(sampleReport()));
   const log = join(root, 'grader.log');
@@ -44,7 +46,7 @@ function makeClass(modes: Record<string, string>) {
       .split('\n')
       .filter((l) => l.endsWith(' start'))
       .map((l) => l.slice(0, -' start'.length));
-  return { root, submissions, options, starts, log };
+  return { root, submissions, options, starts, log, setMode };
 }
 
 const readCsv = (path: string) =>
@@ -86,8 +88,8 @@ describe('gradeBatch', () => {
     expect(again.skipped).toBe(4);
     expect(cls.starts().length).toBe(before);
     // One edited submission is graded again; so are failures when asked to retry them.
-    writeFileSync(join(cls.submissions, 'bob', 'mode.txt'), 'good');
-    writeFileSync(join(cls.submissions, 'carol', 'mode.txt'), 'good');
+    cls.setMode('bob', 'good');
+    cls.setMode('carol', 'good');
     const edited = await gradeBatch(cls.options('out', { retryFailed: true }));
     expect(cls.starts().slice(before).sort()).toEqual(['bob', 'carol', 'dave']);
     expect(edited).toMatchObject({ graded: 2, errors: 1, skipped: 1 });
@@ -111,7 +113,10 @@ describe('gradeBatch', () => {
       merged,
     );
     expect(withoutSeconds(readCsv(join(merged, 'gradebook.csv')))).toEqual(withoutSeconds(readCsv(whole.gradebook)));
-    expect(readFileSync(join(merged, 'summary.md'), 'utf8')).toBe(readFileSync(whole.summary.markdown, 'utf8'));
+    // The same summary, apart from each student's grading time.
+    const withoutTimes = (path: string) =>
+      readFileSync(path, 'utf8').replace(/ \| [\d.]+ \| (\[instructor\])/g, ' | … | $1');
+    expect(withoutTimes(join(merged, 'summary.md'))).toBe(withoutTimes(whole.summary.markdown));
     expect(readdirSync(join(merged, 'reports')).sort()).toEqual(Object.keys(modes).sort());
   });
 
@@ -149,6 +154,8 @@ describe('gradeBatch', () => {
         '--hidden',
         '--grader-version',
         'test-1',
+        '--seed',
+        String(opts.seed),
         '--grade-command',
         JSON.stringify(opts.gradeCommand),
       ],
@@ -176,6 +183,97 @@ describe('gradeBatch', () => {
     const rows = readCsv(summary.gradebook);
     expect(rows.map((r) => r.student)).toEqual(students);
     expect(rows.every((r) => r.status === 'graded')).toBe(true);
+  });
+});
+
+describe('around a batch, for the instructor', () => {
+  const filesIn = (dir: string) => readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8'));
+
+  it('writes the student reports without hidden checks, in every format, and names the instructor copy', async () => {
+    const cls = makeClass({ alice: 'good' });
+    const summary = await gradeBatch(cls.options('out'));
+    const student = filesIn(join(summary.outDir, 'reports/alice'));
+    expect(student.length).toBeGreaterThanOrEqual(6);
+    for (const text of student) {
+      expect(text).not.toContain('preact.hidden-sizes');
+      expect(text).not.toContain('HIDDEN-CHECK-MESSAGE');
+    }
+    // Gradescope's results.json included: its score is the student's view of it too.
+    const gradescope = JSON.parse(readFileSync(join(summary.outDir, 'reports/alice/results.json'), 'utf8'));
+    const hiddenPoints = sampleReport().checks.find((c) => c.id === 'preact.hidden-sizes')!.score;
+    expect(gradescope.score).toBe(sampleReport().score - hiddenPoints);
+    const instructor = JSON.parse(readFileSync(join(summary.outDir, 'instructor/alice/report.json'), 'utf8'));
+    expect(instructor.checks.map((c: { id: string }) => c.id)).toContain('preact.hidden-sizes');
+  });
+
+  it('regrades one student with --only, keeping the others, and refuses a name it does not know', async () => {
+    const cls = makeClass({ alice: 'good', bob: 'wrong', carol: 'good' });
+    await gradeBatch(cls.options('out'));
+    const before = cls.starts().length;
+    const again = await gradeBatch(cls.options('out', { only: ['bob'] }));
+    expect(cls.starts().slice(before)).toEqual(['bob']);
+    expect(again).toMatchObject({ total: 1, graded: 1 });
+    expect(readCsv(again.gradebook).map((r) => r.student)).toEqual(['alice', 'bob', 'carol']);
+    await expect(gradeBatch(cls.options('out', { only: ['zoe'] }))).rejects.toThrow(/--only zoe: no such folder/);
+  });
+
+  it('drops a student whose folder is gone from the gradebook, keeping the result under gone/', async () => {
+    const cls = makeClass({ alice: 'good', bob: 'wrong' });
+    await gradeBatch(cls.options('out'));
+    rmSync(join(cls.submissions, 'bob'), { recursive: true });
+    const again = await gradeBatch(cls.options('out'));
+    expect(again.gone).toEqual(['bob']);
+    expect(readCsv(again.gradebook).map((r) => r.student)).toEqual(['alice']);
+    expect(readFileSync(again.summary.markdown, 'utf8')).not.toContain('| bob |');
+    const kept = JSON.parse(readFileSync(join(again.outDir, 'gone/bob/result.json'), 'utf8'));
+    expect(kept.student).toBe('bob');
+    expect(existsSync(join(again.outDir, 'gone/bob/reports/report.html'))).toBe(true);
+    expect(existsSync(join(again.outDir, 'reports/bob'))).toBe(false);
+  });
+
+  it('merge says which shards it read and warns when a shard of N is missing', async () => {
+    const modes = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`m${i}`, 'good']));
+    const cls = makeClass(modes);
+    const dirs: string[] = [];
+    for (const index of [1, 2, 3])
+      dirs.push((await gradeBatch(cls.options(`shard${index}`, { shard: { index, count: 3 } }))).outDir);
+    const lines: string[] = [];
+    const partial = await mergeShards([dirs[0]!, dirs[2]!], join(cls.root, 'partial'), { log: (l) => lines.push(l) });
+    expect(partial.missing).toEqual(['2/3']);
+    expect(lines[0]).toMatch(/^read .*shard1: shard 1\/3 \(\d+ results\)$/);
+    expect(lines[1]).toMatch(/^read .*shard3: shard 3\/3/);
+    expect(lines).toContain(
+      'warning: shard 2/3 is missing: its students are not in the gradebook; merge its folder too',
+    );
+    const whole = await mergeShards(dirs, join(cls.root, 'all'), { log: () => {} });
+    expect(whole).toMatchObject({ missing: [], students: 9 });
+  });
+
+  it('lists every student on the summary page, with the mean and median of every task and the most failed checks', async () => {
+    const cls = makeClass({ alice: 'good', bob: 'wrong', carol: 'wrong', dave: 'crash' });
+    const summary = await gradeBatch(cls.options('out'));
+    const page = readFileSync(summary.summary.html, 'utf8');
+    const students = /<table id="students">([\s\S]*?)<\/table>/.exec(page)?.[1] ?? '';
+    for (const name of ['alice', 'bob', 'carol', 'dave']) expect(students).toContain(`<td>${name}</td>`);
+    expect(students).toContain(
+      '<a href="instructor/alice/report.html">instructor</a> · <a href="reports/alice/report.html">student</a>',
+    );
+    expect(students).toMatch(/<td class="status-error">error/);
+    // ex3: alice full marks (5), bob and carol lose the 3 points of the failed check: mean 3, median 2.
+    const full = sampleReport().tasks.find((t) => t.id === 'ex3-bottleneck')!.score;
+    const tasks = /<table id="tasks">([\s\S]*?)<\/table>/.exec(page)?.[1] ?? '';
+    const lost = 3;
+    const ex3 = [full, full - lost, full - lost];
+    const median = full - lost;
+    const mean = Math.round((10 * ex3.reduce((a, b) => a + b, 0)) / 3) / 10;
+    expect(tasks).toMatch(
+      new RegExp(
+        `ex3-bottleneck</span></td><td class="num">\\d+</td><td class="num">${mean}</td><td class="num">${median}</td><td class="num">3</td>`,
+      ),
+    );
+    const failed = /<table id="most-failed">([\s\S]*?)<\/table>/.exec(page)?.[1] ?? '';
+    expect(failed).toMatch(/bottleneck\.shapes<\/span><\/td><td class="num">2 \/ 3</);
+    expect(page).toContain('<a href="similarity.html">similarity report</a>');
   });
 });
 

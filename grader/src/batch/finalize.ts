@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '@course/d2l/atomic-write';
 import { loadGradebookContext, writeGradebook } from './gradebook.ts';
 import { type BatchResult, readAllResults } from './result-file.ts';
+import { readSimilarity, SIMILARITY_HTML } from './similarity.ts';
 import { summarize, summaryHtml, summaryMarkdown } from './summary.ts';
 
 export interface Finalized {
@@ -13,7 +14,7 @@ export interface Finalized {
 
 export async function finalizeBatch(outDir: string): Promise<Finalized> {
   const results = await readAllResults(outDir);
-  const summary = summarize(results);
+  const summary = summarize(results, { similarity: readSimilarity(outDir) ? SIMILARITY_HTML : undefined });
   const files = {
     gradebook: join(outDir, 'gradebook.csv'),
     summaryMd: join(outDir, 'summary.md'),

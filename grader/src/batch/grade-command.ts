@@ -8,6 +8,8 @@ export interface GradeCommandOptions {
   hidden: boolean;
   backend: BackendChoice;
   seed: number;
+  /** The assignment every submission is graded against (--assignment); the CLI's default when absent. */
+  assignment?: string;
   /** Extra arguments for the grader CLI (e.g. --skip-training). */
   extraArgs?: string[];
 }
@@ -26,6 +28,7 @@ export function defaultGradeCommand(opts: GradeCommandOptions): string[] {
     opts.backend,
     '--seed',
     String(opts.seed),
+    ...(opts.assignment ? ['--assignment', opts.assignment] : []),
     ...(opts.hidden ? ['--hidden'] : []),
     ...(opts.extraArgs ?? []),
   ];

@@ -1,31 +1,65 @@
-// The grader's identity for resuming: the package version alone would miss an edited check, so the code
-// and data that decide a grade are hashed too.
-
+// The grader's one identity, in every report (`graderVersion`) and in every batch result (what a resumed
+// batch compares): the package version alone would miss an edited check, so the code and the data that
+// decide a grade are hashed too. The assignments' data is all of it: a manifest's points, checks and
+// cases, the public and hidden expected data, the reference. Editing any of them is a new grader.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { hashFolder } from './submissions.ts';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { REPO_ROOT } from '../assignments.ts';
 
-export const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
+// Kept here too for the modules that have always imported it from here.
+export { REPO_ROOT };
 
-const GRADING_CODE = [
+/** What decides a grade, relative to the repository root. */
+export const GRADING_INPUTS = [
+  'grader/package.json',
   'grader/src',
   'grader/templates',
-  'grader/hidden',
+  'assignments',
   'packages/resnet/src',
   'packages/d2l/src',
-  'assignments/resnet/checks',
 ];
 
-export async function graderVersion(root: string = REPO_ROOT): Promise<string> {
-  const { version } = JSON.parse(readFileSync(`${root}grader/package.json`, 'utf8')) as { version: string };
-  const hash = createHash('sha256');
-  for (const dir of GRADING_CODE) {
-    const exists = await stat(`${root}${dir}`).then(
-      (s) => s.isDirectory(),
-      () => false,
-    );
-    hash.update(`${dir}=${exists ? await hashFolder(`${root}${dir}`) : 'absent'}\n`);
+const SKIPPED = new Set(['node_modules', '.git']);
+
+/** Every regular file under `path` (or `path` itself), sorted, as root-relative '/' paths. */
+function filesOf(root: string, path: string): string[] {
+  let stat: import('node:fs').Stats;
+  try {
+    stat = statSync(path);
+  } catch {
+    return [];
   }
-  return `${version}+${hash.digest('hex').slice(0, 12)}`;
+  if (stat.isFile()) return [relative(root, path).split(sep).join('/')];
+  if (!stat.isDirectory()) return [];
+  return readdirSync(path)
+    .filter((name) => !SKIPPED.has(name))
+    .sort()
+    .flatMap((name) => filesOf(root, join(path, name)));
+}
+
+const cache = new Map<string, string>();
+
+/**
+ * `<package version>+<12 hex digits>`: the digits hash every file of GRADING_INPUTS (path and bytes).
+ * Computed once per process and root (a batch and a grader process are short-lived).
+ */
+export function graderVersion(root: string = REPO_ROOT): string {
+  const known = cache.get(root);
+  if (known) return known;
+  const { version } = JSON.parse(readFileSync(join(root, 'grader/package.json'), 'utf8')) as { version: string };
+  const hash = createHash('sha256');
+  for (const input of GRADING_INPUTS) {
+    const files = filesOf(root, join(root, input));
+    hash.update(`${input}:${files.length}\n`);
+    for (const file of files)
+      hash
+        .update(file)
+        .update('\0')
+        .update(readFileSync(join(root, file)))
+        .update('\0');
+  }
+  const id = `${version}+${hash.digest('hex').slice(0, 12)}`;
+  cache.set(root, id);
+  return id;
 }

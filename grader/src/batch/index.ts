@@ -2,21 +2,35 @@
 // Results are committed one file per student as they complete, so a run that is killed (even with
 // SIGKILL) resumes where it stopped, and no finished submission is graded twice.
 import { createHash } from 'node:crypto';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BackendChoice } from '@course/d2l/backend';
+import { DEFAULT_ASSIGNMENT, loadAssignment } from '../assignments.ts';
+import { UsageError } from '../grade.ts';
+import { forAudience } from '../reporters/audience.ts';
 import { writeReports } from '../reporters/index.ts';
 import { finalizeBatch } from './finalize.ts';
 import { defaultGradeCommand } from './grade-command.ts';
 import { graderVersion as currentGraderVersion, REPO_ROOT } from './grader-version.ts';
 import { type BatchProgress, defaultProgress } from './progress.ts';
-import { type BatchResult, readResult, writeResult } from './result-file.ts';
+import {
+  type BatchResult,
+  GONE,
+  INSTRUCTOR_REPORTS,
+  readAllResults,
+  readResult,
+  resultPath,
+  writeResult,
+} from './result-file.ts';
 import { killGroup, runGradeCommand } from './run-one.ts';
 import { inShard, type Shard } from './shard.ts';
+import { classSimilarity, writeSimilarity } from './similarity.ts';
 import { listSubmissions, submissionHash } from './submissions.ts';
 
 export { defaultGradeCommand } from './grade-command.ts';
 export type { BatchProgress } from './progress.ts';
+export { GONE, INSTRUCTOR_REPORTS } from './result-file.ts';
 export { parseShard, type Shard } from './shard.ts';
 
 export interface BatchOptions {
@@ -27,6 +41,12 @@ export interface BatchOptions {
   hidden: boolean;
   backend: BackendChoice;
   seed: number;
+  /** Grade only these students (folder names); the others keep their results. */
+  only?: string[];
+  /** The assignment graded (its student files and stubs for the similarity report); default resnet. */
+  assignment?: string;
+  /** Skip the similarity report (Dolos over the whole class). */
+  noSimilarity?: boolean;
   /** Per submission, wall clock; default 15 minutes. */
   timeoutMs?: number;
   onProgress?: (progress: BatchProgress) => void;
@@ -50,12 +70,43 @@ export interface BatchSummary {
   timeouts: number;
   /** Results kept from an earlier run (same content, grader and settings). */
   skipped: number;
+  /** Students with an earlier result whose folders are gone: moved to OUT/gone/, out of the gradebook. */
+  gone: string[];
   gradebook: string;
   summary: { markdown: string; html: string };
   results: BatchResult[];
 }
 
 export const DEFAULT_TIMEOUT_MS = 15 * 60 * 1000;
+
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * A student whose folder is no longer in --submissions (withdrawn, renamed) leaves the gradebook: the
+ * result and reports move to OUT/gone/<student>/, so nothing is lost and the gradebook lists the class as
+ * it is. Returns the students moved.
+ */
+export async function dropGone(outDir: string, present: ReadonlySet<string>): Promise<string[]> {
+  const gone = (await readAllResults(outDir)).map((r) => r.student).filter((s) => !present.has(s));
+  for (const student of gone) {
+    const to = join(outDir, GONE, student);
+    await rm(to, { recursive: true, force: true });
+    await mkdir(to, { recursive: true });
+    for (const [from, name] of [
+      [join(outDir, 'reports', student), 'reports'],
+      [join(outDir, INSTRUCTOR_REPORTS, student), INSTRUCTOR_REPORTS],
+    ] as const) {
+      if (await exists(from)) await rename(from, join(to, name));
+    }
+    // The result file last: until it has moved, a re-run still sees the student and moves the rest.
+    await rename(resultPath(outDir, student), join(to, 'result.json'));
+  }
+  return gone;
+}
 
 /**
  * The children's environment: the cores shared out between the jobs, so `--jobs 2` on 2 cores runs
@@ -70,7 +121,7 @@ export function childEnv(env: NodeJS.ProcessEnv, jobs: number, cores = available
 /** What changes a grade; machine-specific paths are left out so shards on other machines agree. */
 function settingsKey(command: string[], opts: BatchOptions): string {
   const key = JSON.stringify({
-    command: command.slice(1).map((arg) => arg.replaceAll(REPO_ROOT, '<repo>/')),
+    command: command.slice(1).map((arg) => arg.replaceAll(REPO_ROOT, '<repo>')),
     hidden: opts.hidden,
     backend: opts.backend,
     seed: opts.seed,
@@ -82,11 +133,19 @@ export async function gradeBatch(opts: BatchOptions): Promise<BatchSummary> {
   if (!Number.isInteger(opts.jobs) || opts.jobs < 1) throw new Error(`--jobs ${opts.jobs} is not a whole number ≥ 1`);
   const outDir = resolve(opts.outDir);
   // An --out folder inside --submissions is not a student.
-  const students = (await listSubmissions(opts.submissionsDir)).filter(
-    (s) => inShard(s, opts.shard) && resolve(opts.submissionsDir, s) !== outDir,
+  const everyone = (await listSubmissions(opts.submissionsDir)).filter(
+    (s) => resolve(opts.submissionsDir, s) !== outDir,
   );
+  const unknown = (opts.only ?? []).filter((name) => !everyone.includes(name));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `--only ${unknown.join(', ')}: no such folder in ${opts.submissionsDir} (students: ${everyone.slice(0, 8).join(', ')}${everyone.length > 8 ? ', …' : ''})`,
+    );
+  }
+  const students = everyone.filter((s) => inShard(s, opts.shard) && (!opts.only || opts.only.includes(s)));
+  const gone = await dropGone(opts.outDir, new Set(everyone));
   const command = opts.gradeCommand ?? defaultGradeCommand(opts);
-  const version = opts.graderVersion ?? (await currentGraderVersion());
+  const version = opts.graderVersion ?? currentGraderVersion();
   const settings = settingsKey(command, opts);
   const progress = opts.onProgress ?? defaultProgress();
   const live = new Set<number>();
@@ -109,7 +168,8 @@ export async function gradeBatch(opts: BatchOptions): Promise<BatchSummary> {
     const stored = await readResult(opts.outDir, student);
     const fresh =
       stored?.contentHash === contentHash && stored.graderVersion === version && stored.settings === settings;
-    if (fresh && (stored.status === 'graded' || !opts.retryFailed)) {
+    // --only NAME is a request to grade NAME again, fresh or not.
+    if (fresh && !opts.only && (stored.status === 'graded' || !opts.retryFailed)) {
       counts.skipped += 1;
       progress({ done: ++done, total: students.length, student, status: 'skipped', seconds: 0 });
       return;
@@ -121,12 +181,26 @@ export async function gradeBatch(opts: BatchOptions): Promise<BatchSummary> {
       env: childEnv(opts.env ?? process.env, opts.jobs),
       track: (pid, alive) => (alive ? live.add(pid) : live.delete(pid)),
     });
-    const base = { student, contentHash, graderVersion: version, settings, seconds: outcome.seconds };
+    const base = {
+      student,
+      contentHash,
+      graderVersion: version,
+      settings,
+      seconds: outcome.seconds,
+      ...(opts.shard ? { shard: opts.shard } : {}),
+    };
     const finishedAt = new Date().toISOString();
     if (outcome.status === 'graded') {
       // Reports first, the result file last: the result file is what marks the submission done.
-      await writeReports(outcome.report, join(opts.outDir, 'reports', student), {
+      // reports/<student>/ is for the student: the report as the student may see it, in every format
+      // (Gradescope's results.json included), so no hidden check is in it; instructor/<student>/ is the
+      // instructor's copy, with them.
+      await writeReports(forAudience(outcome.report, 'student'), join(opts.outDir, 'reports', student), {
         audience: 'student',
+        stepSummary: false,
+      });
+      await writeReports(outcome.report, join(opts.outDir, INSTRUCTOR_REPORTS, student), {
+        audience: 'instructor',
         stepSummary: false,
       });
       await writeResult(opts.outDir, { ...base, status: 'graded', finishedAt, report: outcome.report });
@@ -149,11 +223,21 @@ export async function gradeBatch(opts: BatchOptions): Promise<BatchSummary> {
     process.removeListener('SIGTERM', onSignal);
   }
 
+  if (!opts.noSimilarity) {
+    // The whole class, whatever the shard: a copy crosses shard lines. Cheap next to grading.
+    const assignment = loadAssignment(opts.assignment ?? DEFAULT_ASSIGNMENT);
+    const similarity = await classSimilarity(opts.submissionsDir, everyone, {
+      files: assignment.files.filter((f) => /\.[cm]?[jt]s$/.test(f)),
+      stubsDir: assignment.workspace,
+    });
+    await writeSimilarity(opts.outDir, similarity);
+  }
   const { results, files } = await finalizeBatch(opts.outDir);
   return {
     outDir: opts.outDir,
     total: students.length,
     ...counts,
+    gone,
     gradebook: files.gradebook,
     summary: { markdown: files.summaryMd, html: files.summaryHtml },
     results,

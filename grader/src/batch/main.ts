@@ -1,10 +1,12 @@
 // A command line for batch mode and merge on their own (the grader CLI offers the same through
 // `pnpm grade --submissions` and `pnpm grade merge`); the kill -9 test runs the batch through it.
-//   npx tsx grader/src/batch/main.ts --submissions DIR --out DIR [--jobs N] [--shard I/N] [--hidden]
+//   npx tsx grader/src/batch/main.ts --submissions DIR --out DIR [--jobs N] [--shard I/N] [--hidden] [--only NAME,...]
 //        [--backend B] [--seed N] [--timeout SECONDS] [--grade-command JSON_ARGV] [--grader-version V] [--retry-failed]
+// Its defaults are the CLI's (seed 0, backend auto, 15 minutes per submission).
 //   npx tsx grader/src/batch/main.ts merge --out DIR SHARD_DIR...
 import { parseArgs } from 'node:util';
 import { BACKEND_CHOICES, type BackendChoice } from '@course/d2l/backend';
+import { OPTIONS } from '../cli.ts';
 import { gradeBatch, parseShard } from './index.ts';
 import { mergeShards } from './merge.ts';
 
@@ -20,11 +22,13 @@ export async function main(argv: string[]): Promise<void> {
     options: {
       submissions: { type: 'string' },
       out: { type: 'string' },
-      jobs: { type: 'string', default: '1' },
+      jobs: { type: 'string', default: OPTIONS.jobs.default },
       shard: { type: 'string' },
       hidden: { type: 'boolean', default: false },
-      backend: { type: 'string', default: 'auto' },
-      seed: { type: 'string', default: '1' },
+      backend: { type: 'string', default: OPTIONS.backend.default },
+      seed: { type: 'string', default: OPTIONS.seed.default },
+      only: { type: 'string' },
+      assignment: { type: 'string' },
       timeout: { type: 'string' },
       'grade-command': { type: 'string' },
       'grader-version': { type: 'string' },
@@ -34,7 +38,6 @@ export async function main(argv: string[]): Promise<void> {
   if (!values.out) fail('--out DIR is required: the folder for results, reports and gradebook.csv');
   if (positionals[0] === 'merge') {
     await mergeShards(positionals.slice(1), values.out);
-    process.stderr.write(`merged ${positionals.length - 1} shard(s) into ${values.out}/gradebook.csv\n`);
     return;
   }
   if (!values.submissions) fail('--submissions DIR is required: a folder with one sub-folder per student');
@@ -53,9 +56,17 @@ export async function main(argv: string[]): Promise<void> {
     gradeCommand,
     graderVersion: values['grader-version'],
     retryFailed: values['retry-failed'],
+    only: values.only
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    assignment: values.assignment,
   });
   process.stderr.write(
-    `${summary.total} submissions: ${summary.graded} graded, ${summary.skipped} kept from before, ${summary.errors} errors, ${summary.timeouts} timeouts → ${summary.gradebook}\n`,
+    `${summary.total} submissions: ${summary.graded} graded, ${summary.skipped} kept from before, ${summary.errors} errors, ${summary.timeouts} timeouts → ${summary.gradebook}\n` +
+      (summary.gone.length
+        ? `left the gradebook (folder gone, moved to ${values.out}/gone/): ${summary.gone.join(', ')}\n`
+        : ''),
   );
 }
 

@@ -2,9 +2,9 @@
 // whether it still holds. It is written last and atomically, which makes it the submission's commit point.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@course/d2l/atomic-write';
 import { z } from 'zod';
 import { GradeReport } from '../report-schema.ts';
-import { writeFileAtomic } from '@course/d2l/atomic-write';
 
 export const BatchResult = z.object({
   student: z.string(),
@@ -16,9 +16,16 @@ export const BatchResult = z.object({
   seconds: z.number(),
   finishedAt: z.string(),
   message: z.string().optional(),
+  /** The shard (I of N) that graded it, so that merge can tell which shards it has and which are missing. */
+  shard: z.object({ index: z.number().int().min(1), count: z.number().int().min(1) }).optional(),
   report: GradeReport.optional(),
 });
 export type BatchResult = z.infer<typeof BatchResult>;
+
+/** The instructor's copies of the per-student reports (hidden checks included), OUT/instructor/<student>/. */
+export const INSTRUCTOR_REPORTS = 'instructor';
+/** Where the result and reports of a student whose folder is gone are moved to, OUT/gone/<student>/. */
+export const GONE = 'gone';
 
 export const resultsDir = (outDir: string) => join(outDir, 'results');
 export const resultPath = (outDir: string, student: string) => join(resultsDir(outDir), `${student}.json`);

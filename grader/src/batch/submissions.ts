@@ -1,9 +1,8 @@
 // A batch's input: one folder per student. A submission's hash is the intake's (grader/src/intake.ts):
 // it covers exactly the files that are graded, so a resumed batch regrades exactly the submissions
-// whose graded files changed. hashFolder hashes trusted folders (the grader's own code).
-import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+// whose graded files changed.
+import { readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { readSubmission } from '../intake.ts';
 
 const SKIPPED = new Set(['node_modules', '.git']);
@@ -43,14 +42,4 @@ export async function filesUnder(root: string, skipped: ReadonlySet<string> = SK
       }),
   );
   return nested.flat();
-}
-
-/** sha256 over the sorted relative paths (with '/' separators) and contents of every file. */
-export async function hashFolder(dir: string): Promise<string> {
-  const hash = createHash('sha256');
-  for (const file of (await filesUnder(dir)).sort()) {
-    hash.update(file.split(sep).join('/')).update('\0');
-    hash.update(await readFile(join(dir, file))).update('\0');
-  }
-  return `sha256:${hash.digest('hex')}`;
 }
