@@ -53,14 +53,15 @@ const CASES: Case[] = [
   {
     fixture: 'mistaken-max-pool-head',
     loses: {
-      'deep.structure': /head: missing GlobalAvgPool; expected GlobalAvgPool → Dense, found GlobalMaxPool → Dense/,
+      'deep.structure':
+        /head: GlobalMaxPool instead of GlobalAvgPool; expected GlobalAvgPool → Dense, found GlobalMaxPool → Dense/,
     },
   },
   {
     fixture: 'mistaken-flatten-head',
     loses: {
       'preact-net.structure':
-        /head: missing GlobalAvgPool; expected BN → ReLU → GlobalAvgPool → Dense, found BN → ReLU → Flatten → Dense/,
+        /head: Flatten instead of GlobalAvgPool; expected BN → ReLU → GlobalAvgPool → Dense, found BN → ReLU → Flatten → Dense/,
       'preact-net.params':
         /first difference at weighted layer #\d+ '.*' \(Dense, 46,090 params\), reference has Dense with 5,130/,
     },

@@ -21,13 +21,19 @@ function diagnose(part: string, expected: readonly string[], found: readonly str
   const count = (list: readonly string[], k: string) => list.filter((x) => x === k).length;
   const fewer = [...new Set(expected)].filter((k) => count(found, k) < count(expected, k));
   const more = [...new Set(found)].filter((k) => count(found, k) > count(expected, k));
-  const why = missing.length
-    ? `missing ${missing.join(', ')}`
-    : fewer.length
-      ? `too few ${fewer.join(', ')}`
-      : extra.length || more.length
-        ? `unexpected ${[...new Set([...extra, ...more])].join(', ')}`
-        : 'layers in the wrong order';
+  // One layer of another kind in its place (a max-pool for the average pool): say so.
+  const swapped = expected.length === found.length ? expected.flatMap((k, i) => (found[i] === k ? [] : [i])) : [];
+  const at = swapped.length === 1 ? (swapped[0] as number) : -1;
+  const why =
+    at >= 0
+      ? `${found[at]} instead of ${expected[at]}`
+      : missing.length
+        ? `missing ${missing.join(', ')}`
+        : fewer.length
+          ? `too few ${fewer.join(', ')}`
+          : extra.length || more.length
+            ? `unexpected ${[...new Set([...extra, ...more])].join(', ')}`
+            : 'layers in the wrong order';
   return `${part}: ${why}; expected ${show(expected)}, found ${show(found)}`;
 }
 
