@@ -98,7 +98,9 @@ export async function gradeReleaseFiles(
           result.attempts.push(attempt);
           if (attempt.score > stubs.score) {
             result.leaks.push(attempt);
-            log(`LEAK ${file}${withNeighbours ? ' (with its folder)' : ''} scores ${attempt.score} on ${name}: ${attempt.passed.join(', ')}`);
+            log(
+              `LEAK ${file}${withNeighbours ? ' (with its folder)' : ''} scores ${attempt.score} on ${name}: ${attempt.passed.join(', ')}`,
+            );
           }
         } finally {
           rmSync(dir, { recursive: true, force: true });

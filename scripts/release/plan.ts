@@ -4,8 +4,9 @@
 //   - any path inside a folder that holds a file named `.instructor-only` (grader/test-submissions/, …);
 //   - a test (or test helper) that names such a path, or imports test code that does: it cannot pass
 //     without the material, so shipping it would turn the student's CI red.
-import { BEGIN, makeStub } from '@course/assign/stubs';
+
 import { dirname, join, normalize, posix } from 'node:path';
+import { BEGIN, makeStub } from '@course/assign/stubs';
 
 export const INSTRUCTOR_SEGMENT = 'instructor';
 export const MARKER_FILE = '.instructor-only';
@@ -43,7 +44,9 @@ export interface PlanInput {
 /** The folders ('' for the root) that hold a `.instructor-only` marker. */
 export function markedFolders(paths: readonly string[]): Set<string> {
   return new Set(
-    paths.filter((p) => posix.basename(p) === MARKER_FILE).map((p) => (posix.dirname(p) === '.' ? '' : posix.dirname(p))),
+    paths
+      .filter((p) => posix.basename(p) === MARKER_FILE)
+      .map((p) => (posix.dirname(p) === '.' ? '' : posix.dirname(p))),
   );
 }
 
@@ -77,21 +80,24 @@ function leftOutPlaces(leftOut: readonly string[]): string[] {
   return [...places];
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Whether `text` (a file at `path`) names `place`, relative to the repository root or to its own folder. */
 function names(text: string, path: string, place: string): boolean {
   const rel = posix.relative(posix.dirname(path), place);
   const forms = [place, rel.startsWith('..') ? rel : `./${rel}`];
-  return forms.some((form) => new RegExp(`(^|['"\`/])${escape(form)}(['"\`/]|$)`, 'm').test(text));
+  return forms.some((form) => new RegExp(`(^|['"\`/])${escapeRegExp(form)}(['"\`/]|$)`, 'm').test(text));
 }
 
 /** Relative imports of a file, resolved to repository paths (with .ts added where the import omits it). */
 function relativeImports(text: string, path: string, known: ReadonlySet<string>): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"](\.{1,2}\/[^'"]+)['"]/g)) {
-    const target = normalize(join(dirname(path), m[1]!)).split('\\').join('/');
-    for (const candidate of [target, `${target}.ts`, `${target}/index.ts`]) if (known.has(candidate)) out.push(candidate);
+    const target = normalize(join(dirname(path), m[1]!))
+      .split('\\')
+      .join('/');
+    for (const candidate of [target, `${target}.ts`, `${target}/index.ts`])
+      if (known.has(candidate)) out.push(candidate);
   }
   return out;
 }

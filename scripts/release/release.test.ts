@@ -1,7 +1,17 @@
 // The release. The quick part writes a copy of HEAD and scans it; the slow part (about 4-5 minutes on
 // 2 cores) installs it offline, runs its own test command, grades its stubs, and grades every
 // TypeScript file of it as a submission.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { expectedStubs } from '@course/assign/stubs';
@@ -10,7 +20,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradeReleaseFiles } from './adversary.ts';
 import { secretLines } from './leaks.ts';
 import { markedFolders, placeRule, planRelease, STUDENT_README } from './plan.ts';
-import { deadLinks, hiddenIds, INSTALL_ARGS, REPO, type ReleaseResult, release, runIn, snapshot, TEST_ARGS } from './release.ts';
+import {
+  deadLinks,
+  hiddenIds,
+  INSTALL_ARGS,
+  REPO,
+  type ReleaseResult,
+  release,
+  runIn,
+  snapshot,
+  TEST_ARGS,
+} from './release.ts';
 
 function walk(dir: string, base = dir): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -94,7 +114,11 @@ describe('pnpm release', () => {
     const marked = markedFolders(head.map((f) => f.path));
     expect(files.filter((f) => placeRule(f, marked) !== undefined)).toEqual([]);
     // The ones the issue found leaking, and the tools that know the answers.
-    for (const gone of ['grader/scripts/variants.ts', 'grader/scripts/make-expected.ts', 'scripts/release/release.ts']) {
+    for (const gone of [
+      'grader/scripts/variants.ts',
+      'grader/scripts/make-expected.ts',
+      'scripts/release/release.ts',
+    ]) {
       expect(files).not.toContain(gone);
     }
     expect(files.filter((f) => f.startsWith('grader/test-submissions/') || f.includes('/instructor/'))).toEqual([]);
@@ -184,7 +208,9 @@ describe('the adversary', () => {
 });
 
 describe('the released repository, installed', () => {
-  it('installs offline, passes its own tests, grades its stubs, and no file of it scores', { timeout: 1_200_000 }, async () => {
+  it('installs offline, passes its own tests, grades its stubs, and no file of it scores', {
+    timeout: 1_200_000,
+  }, async () => {
     runIn(out, INSTALL_ARGS, 300_000);
     const tests = runIn(out, TEST_ARGS, 900_000);
     expect(tests).toMatch(/Tests\s+.*\d+ passed/);

@@ -12,7 +12,16 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeLeaks, gradeReleaseFiles } from './adversary.ts';
 import { findLeaks, hiddenCheckIds, secretLines } from './leaks.ts';
-import { type Action, gitlabRoot, type LeftOut, placedAt, planRelease, releasePackageJson, STUDENT_README, strip } from './plan.ts';
+import {
+  type Action,
+  gitlabRoot,
+  type LeftOut,
+  placedAt,
+  planRelease,
+  releasePackageJson,
+  STUDENT_README,
+  strip,
+} from './plan.ts';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -69,7 +78,12 @@ function prepareOut(outDir: string, force: boolean): void {
 }
 
 /** The bytes a kept file is written with: stripped, the release's package.json, or the student README. */
-function releasedBytes(file: SourceFile, action: Action, files: readonly SourceFile[], leftOut: LeftOut): Buffer | string {
+function releasedBytes(
+  file: SourceFile,
+  action: Action,
+  files: readonly SourceFile[],
+  leftOut: LeftOut,
+): Buffer | string {
   if (action.kind === 'strip') return strip(file.path, file.text!);
   if (posix.basename(file.path) === 'package.json') return releasePackageJson(file.path, file.text!, leftOut);
   if (file.path === 'README.md') {
@@ -123,7 +137,14 @@ export function leftOutOf(files: readonly SourceFile[], actions: readonly Action
 /** Markdown links to relative paths that are not in the release: `[text](path)` and `[text]: path`. */
 export function deadLinks(out: string, written: readonly string[]): Array<{ path: string; target: string }> {
   const present = new Set(written);
-  const folders = new Set(written.flatMap((p) => p.split('/').slice(0, -1).map((_, i, s) => s.slice(0, i + 1).join('/'))));
+  const folders = new Set(
+    written.flatMap((p) =>
+      p
+        .split('/')
+        .slice(0, -1)
+        .map((_, i, s) => s.slice(0, i + 1).join('/')),
+    ),
+  );
   const dead: Array<{ path: string; target: string }> = [];
   for (const path of written.filter((p) => p.endsWith('.md'))) {
     const text = readFileSync(join(out, path), 'utf8');
@@ -149,11 +170,16 @@ function checkRelease(out: string, files: SourceFile[], actions: Action[], writt
   );
   if (leaks.length > 0) {
     const l = leaks[0]!;
-    throw new Error(`solution line in the release at ${l.path}:${l.line} ('${l.text}'); mark it or move the file to an instructor folder`);
+    throw new Error(
+      `solution line in the release at ${l.path}:${l.line} ('${l.text}'); mark it or move the file to an instructor folder`,
+    );
   }
   for (const { id, manifest } of hiddenIds(files, actions)) {
     const where = writtenText.find((p) => readFileSync(join(out, p), 'utf8').includes(id));
-    if (where) throw new Error(`hidden check id '${id}' (${manifest}) appears in the release (${where}); keep it in an instructor folder`);
+    if (where)
+      throw new Error(
+        `hidden check id '${id}' (${manifest}) appears in the release (${where}); keep it in an instructor folder`,
+      );
   }
   const dead = deadLinks(out, written);
   if (dead.length > 0) {
@@ -164,7 +190,10 @@ function checkRelease(out: string, files: SourceFile[], actions: Action[], writt
 }
 
 /** The ids of the hidden checks: those of every manifest.json the release leaves out. */
-export function hiddenIds(files: readonly SourceFile[], actions: readonly Action[]): Array<{ id: string; manifest: string }> {
+export function hiddenIds(
+  files: readonly SourceFile[],
+  actions: readonly Action[],
+): Array<{ id: string; manifest: string }> {
   return files.flatMap((f, i) =>
     actions[i]?.kind === 'skip' && posix.basename(f.path) === 'manifest.json' && f.text !== undefined
       ? hiddenCheckIds(f.text).map((id) => ({ id, manifest: f.path }))
@@ -227,10 +256,14 @@ async function main(argv: string[]): Promise<void> {
     console.log('verified: installs offline');
     const tests = runIn(result.outDir, TEST_ARGS, 1_800_000);
     console.log(`verified: its own test command passes (pnpm test: ${testTally(tests)})`);
-    const report = JSON.parse(runIn(result.outDir, ['grade', '--format', 'json'])) as { score: number; maxScore: number };
+    const report = JSON.parse(runIn(result.outDir, ['grade', '--format', 'json'])) as {
+      score: number;
+      maxScore: number;
+    };
     console.log(`verified: grades the stubs (${report.score}/${report.maxScore})`);
     const adversary = await gradeReleaseFiles(result.outDir, { log: (line) => console.log(`  ${line}`) });
-    if (adversary.leaks.length > 0) throw new Error(`released files score above the stubs: ${describeLeaks(adversary.leaks)}`);
+    if (adversary.leaks.length > 0)
+      throw new Error(`released files score above the stubs: ${describeLeaks(adversary.leaks)}`);
     console.log(`verified: no released TypeScript file scores above the stubs (${adversary.attempts.length} gradings)`);
   }
   const shown = relative(process.cwd(), result.outDir);

@@ -38,15 +38,11 @@ function filesOf(root: string, path: string): string[] {
     .flatMap((name) => filesOf(root, join(path, name)));
 }
 
-const cache = new Map<string, string>();
-
 /**
  * `<package version>+<12 hex digits>`: the digits hash every file of GRADING_INPUTS (path and bytes).
- * Computed once per process and root (a batch and a grader process are short-lived).
+ * Not cached: a few hundred small files take milliseconds, and a long-lived process sees every edit.
  */
 export function graderVersion(root: string = REPO_ROOT): string {
-  const known = cache.get(root);
-  if (known) return known;
   const { version } = JSON.parse(readFileSync(join(root, 'grader/package.json'), 'utf8')) as { version: string };
   const hash = createHash('sha256');
   for (const input of GRADING_INPUTS) {
@@ -59,7 +55,5 @@ export function graderVersion(root: string = REPO_ROOT): string {
         .update(readFileSync(join(root, file)))
         .update('\0');
   }
-  const id = `${version}+${hash.digest('hex').slice(0, 12)}`;
-  cache.set(root, id);
-  return id;
+  return `${version}+${hash.digest('hex').slice(0, 12)}`;
 }
