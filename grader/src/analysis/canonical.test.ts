@@ -93,7 +93,8 @@ describe('the canonical form', () => {
     const fused = ap(tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }), x);
     const y = ap(tf.layers.batchNormalization(), fused);
     const padded = ap(tf.layers.conv2d({ filters: 4, kernelSize: 3 }), ap(tf.layers.zeroPadding2d({ padding: 2 }), y));
-    const out = ap(tf.layers.dense({ units: 2 }), ap(tf.layers.globalMaxPooling2d({}), padded));
+    const unpadded = ap(tf.layers.conv2d({ filters: 4, kernelSize: 3 }), padded);
+    const out = ap(tf.layers.dense({ units: 2 }), ap(tf.layers.globalMaxPooling2d({}), unpadded));
     const g = canonicalize(tf.model({ inputs: x, outputs: out }));
     expect(g.nodes.map((n) => n.kind)).toEqual([
       'Input',
@@ -101,11 +102,13 @@ describe('the canonical form', () => {
       'ReLU',
       'BN',
       'ZeroPad(2,2;2,2)',
-      'Conv3x3',
+      'Conv3x3 valid',
+      'Conv3x3 valid',
       'GlobalMaxPool',
       'Dense',
     ]);
     expect(describeConventions(g.conventions)).toMatch(/ReLU as the layer's own activation: 'relu'/);
+    // A conv's canonical count leaves its bias out.
     expect(g.nodes.find((n) => n.kind === 'Conv3x3')?.trainable).toBe(3 * 3 * 3 * 4);
   });
 

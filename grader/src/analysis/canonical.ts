@@ -195,7 +195,21 @@ export function canonicalize(model: tf.LayersModel): CanonicalGraph {
         if (foldedPad.has(layer.name)) conventions.padding.explicit++;
         else if (c.padding === 'same') conventions.padding.same++;
       }
-      const kind = windowKind(WINDOWED[cls] as string, kernel, strides, pair(c.dilationRate ?? 1));
+      // 'valid' that is not what 'same' gives (no padding where 'same' pads) computes a smaller map: say so.
+      const hw = inbound[0] ? shapeOf(inbound[0]) : [];
+      const unpadded =
+        c.padding === 'valid' &&
+        !foldedPad.has(layer.name) &&
+        !paddingIsSame(
+          [
+            [0, 0],
+            [0, 0],
+          ],
+          kernel,
+          strides,
+          [hw[0] ?? 0, hw[1] ?? 0],
+        );
+      const kind = `${windowKind(WINDOWED[cls] as string, kernel, strides, pair(c.dilationRate ?? 1))}${unpadded ? ' valid' : ''}`;
       let params = real;
       if (cls === 'Conv2D') {
         // The bias is a convention (the chapter keeps it, torchvision drops it before BN): not counted.
