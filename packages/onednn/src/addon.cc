@@ -388,7 +388,9 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
 
 // maxPoolGrad(x, dy, dx, dims): each dy goes to its window's first strictly largest x, scanning rows
 // then columns (TF.js's rule; oneDNN's backward would need the forward's workspace, which TF.js's
-// MaxPoolGrad does not carry). Parallel over images, so no two threads write the same dx.
+// MaxPoolGrad does not carry). Per window: the winning tap of every channel (a small index, found with
+// vector compares), then one masked add per tap; no scattered stores. Parallel over images, so no
+// two threads write the same dx.
 Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   return guarded(info, [&] {
     auto d = ints(info[3], POOL_DIMS, "pool dims");
@@ -397,41 +399,40 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
     float* x = need(info[0], size_t(n * ih * iw * ch), "x");
     float* dy = need(info[1], size_t(n * oh * ow * ch), "dy");
     float* dx = need(info[2], size_t(n * ih * iw * ch), "dx");
-    std::memset(dx, 0, sizeof(float) * size_t(n * ih * iw * ch));
 #pragma omp parallel
     {
       std::vector<float> best(ch);
-      std::vector<int64_t> at(ch);
+      std::vector<int32_t> tap(ch);
+      std::vector<int64_t> offs(size_t(kh * kw));
 #pragma omp for schedule(static)
       for (int64_t b = 0; b < n; b++) {
+        std::memset(dx + b * ih * iw * ch, 0, sizeof(float) * size_t(ih * iw * ch));
         for (int64_t oy = 0; oy < oh; oy++) {
           int64_t r0 = oy * sh - pt, rLo = std::max<int64_t>(0, r0), rHi = std::min(ih, r0 + kh);
           for (int64_t ox = 0; ox < ow; ox++) {
             int64_t c0 = ox * sw - pl, cLo = std::max<int64_t>(0, c0), cHi = std::min(iw, c0 + kw);
-            if (rLo >= rHi || cLo >= cHi) continue;
-            bool first = true;
-            for (int64_t r = rLo; r < rHi; r++) {
-              for (int64_t cc = cLo; cc < cHi; cc++) {
-                int64_t off = ((b * ih + r) * iw + cc) * ch;
-                if (first) {
-                  for (int64_t k = 0; k < ch; k++) {
-                    best[k] = x[off + k];
-                    at[k] = off + k;
-                  }
-                  first = false;
-                  continue;
-                }
-                for (int64_t k = 0; k < ch; k++) {
-                  float v = x[off + k];
-                  if (v > best[k]) {
-                    best[k] = v;
-                    at[k] = off + k;
-                  }
-                }
+            int32_t taps = 0;
+            for (int64_t r = rLo; r < rHi; r++)
+              for (int64_t cc = cLo; cc < cHi; cc++) offs[size_t(taps++)] = ((b * ih + r) * iw + cc) * ch;
+            if (taps == 0) continue;
+            const float* x0 = x + offs[0];
+            for (int64_t k = 0; k < ch; k++) {
+              best[k] = x0[k];
+              tap[k] = 0;
+            }
+            for (int32_t t = 1; t < taps; t++) {
+              const float* xt = x + offs[size_t(t)];
+              for (int64_t k = 0; k < ch; k++) {
+                bool more = xt[k] > best[k];
+                best[k] = more ? xt[k] : best[k];
+                tap[k] = more ? t : tap[k];
               }
             }
             const float* g = dy + ((b * oh + oy) * ow + ox) * ch;
-            for (int64_t k = 0; k < ch; k++) dx[at[k]] += g[k];
+            for (int32_t t = 0; t < taps; t++) {
+              float* o = dx + offs[size_t(t)];
+              for (int64_t k = 0; k < ch; k++) o[k] += tap[k] == t ? g[k] : 0.f;
+            }
           }
         }
       }
@@ -448,11 +449,18 @@ void sumRows(const float* x, int64_t p, int64_t q, double* out) {
 #pragma omp parallel
   {
     double* mine = partial.data() + size_t(omp_get_thread_num()) * size_t(q);
+    std::vector<float> block(size_t(q), 0.f);  // float sums of up to 64 rows (vectorised), then into double
+    int64_t inBlock = 0;
 #pragma omp for schedule(static)
     for (int64_t i = 0; i < p; i++) {
       const float* row = x + i * q;
-      for (int64_t k = 0; k < q; k++) mine[k] += row[k];
+      for (int64_t k = 0; k < q; k++) block[size_t(k)] += row[k];
+      if (++inBlock == 64) {
+        for (int64_t k = 0; k < q; k++) mine[k] += block[size_t(k)], block[size_t(k)] = 0.f;
+        inBlock = 0;
+      }
     }
+    for (int64_t k = 0; k < q; k++) mine[k] += block[size_t(k)];
   }
   for (int64_t k = 0; k < q; k++) {
     double s = 0;
@@ -481,14 +489,21 @@ void squaredDeviationRows(const float* x, const float* mean, int64_t p, int64_t 
 #pragma omp parallel
   {
     double* mine = partial.data() + size_t(omp_get_thread_num()) * size_t(q);
+    std::vector<float> block(size_t(q), 0.f);
+    int64_t inBlock = 0;
 #pragma omp for schedule(static)
     for (int64_t i = 0; i < p; i++) {
       const float* row = x + i * q;
       for (int64_t k = 0; k < q; k++) {
         float d = row[k] - mean[k];
-        mine[k] += d * d;
+        block[size_t(k)] += d * d;
+      }
+      if (++inBlock == 64) {
+        for (int64_t k = 0; k < q; k++) mine[k] += block[size_t(k)], block[size_t(k)] = 0.f;
+        inBlock = 0;
       }
     }
+    for (int64_t k = 0; k < q; k++) mine[k] += block[size_t(k)];
   }
   for (int64_t k = 0; k < q; k++) {
     double s = 0;
@@ -548,15 +563,22 @@ Napi::Value BatchNormSums(const Napi::CallbackInfo& info) {
     {
       double* s1 = partial.data() + size_t(omp_get_thread_num()) * size_t(q) * 2;
       double* s2 = s1 + q;
+      std::vector<float> b1(size_t(q), 0.f), b2(size_t(q), 0.f);
+      int64_t inBlock = 0;
 #pragma omp for schedule(static)
       for (int64_t i = 0; i < p; i++) {
         const float* xi = x + i * q;
         const float* gi = dy + i * q;
         for (int64_t k = 0; k < q; k++) {
-          s1[k] += gi[k];
-          s2[k] += gi[k] * (xi[k] - mean[k]);
+          b1[size_t(k)] += gi[k];
+          b2[size_t(k)] += gi[k] * (xi[k] - mean[k]);
+        }
+        if (++inBlock == 64) {
+          for (int64_t k = 0; k < q; k++) s1[k] += b1[size_t(k)], s2[k] += b2[size_t(k)], b1[size_t(k)] = b2[size_t(k)] = 0.f;
+          inBlock = 0;
         }
       }
+      for (int64_t k = 0; k < q; k++) s1[k] += b1[size_t(k)], s2[k] += b2[size_t(k)];
     }
     for (int64_t k = 0; k < q; k++) {
       double a = 0, b = 0;
