@@ -6,10 +6,13 @@ import '@course/d2l/backend'; // TF.js production mode: no "install our node bac
 import { archSummary, archSummaryJson, formatArchSummary } from './arch-summary.ts';
 import { ARCH_NAMES } from './archs.ts';
 import { getPreset, PRESET_NAMES } from './presets.ts';
+import { besideEachOther, loadSubmissionNetwork, networkOutline, referenceOutline } from './submission.ts';
 
 export const USAGE = `usage:
   pnpm resnet summary --arch NAME [--preset ${PRESET_NAMES.join('|')}] [--input H,W,C] [--classes N] [--json]
+  pnpm resnet summary --submission FILE [--fn NAME] [--depth 50|101|152] [--input H,W,C] [--classes N]
   pnpm train [--epochs N] [--lr X] [--batch-size N] [--resize N] [--subset embedded|full|N,M] [--backend B] [--out DIR]
+             [--submission FILE [--fn NAME] [--depth 50|101|152]]   # train your own network
 architectures: ${ARCH_NAMES.join(', ')}`;
 
 export function parseInts(flag: string, text: string, count: number): number[] {
@@ -44,6 +47,35 @@ export function summaryCommand(args: string[]): string {
   return values.json ? JSON.stringify(archSummaryJson(s), null, 2) : formatArchSummary(s);
 }
 
+/** `summary --submission FILE`: the student's network outlined beside the reference's (or the expected data). */
+export async function submissionSummaryCommand(args: string[]): Promise<string> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      submission: { type: 'string' },
+      fn: { type: 'string' },
+      depth: { type: 'string' },
+      input: { type: 'string' },
+      classes: { type: 'string' },
+    },
+  });
+  const file = values.submission as string;
+  const inputShape =
+    values.input === undefined ? undefined : (parseInts('input', values.input, 3) as [number, number, number]);
+  const numClasses = values.classes === undefined ? undefined : parseInts('classes', values.classes, 1)[0];
+  const depth = values.depth === undefined ? undefined : parseInts('depth', values.depth, 1)[0];
+  const net = await loadSubmissionNetwork(file, { fn: values.fn, depth });
+  const model = net.build({ inputShape, numClasses });
+  let mine: string[];
+  try {
+    mine = networkOutline(model);
+  } finally {
+    model.dispose();
+  }
+  const reference = referenceOutline(file, net, { inputShape, numClasses });
+  return besideEachOther({ title: `your ${net.label}`, lines: mine }, reference);
+}
+
 /** A missing exercise (the student release strips the solutions) gets its own explanation. */
 export function explain(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
@@ -60,6 +92,8 @@ export function explain(err: unknown): string {
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (rest.includes('--help') || rest.includes('-h')) console.log(USAGE);
+  else if (command === 'summary' && rest.some((a) => a === '--submission' || a.startsWith('--submission=')))
+    console.log(await submissionSummaryCommand(rest));
   else if (command === 'summary') console.log(summaryCommand(rest));
   else if (command === 'train') await (await import('./train-chapter.ts')).trainCommand(rest);
   else if (command === undefined || command === '--help' || command === '-h') console.log(USAGE);

@@ -9,6 +9,7 @@ import { loadDataFashionMnist, type SubsetChoice } from '@course/d2l/fashion-mni
 import { saveModel } from '@course/d2l/model-io';
 import { type TrainResult, trainCh6 } from '@course/d2l/train';
 import { resnet18 } from './chapter.ts';
+import { loadSubmissionNetwork } from './submission.ts';
 
 export interface TrainConfig {
   epochs: number;
@@ -23,6 +24,11 @@ export interface TrainConfig {
   maxBatches?: number;
   seed: number;
   quiet?: boolean;
+  /** The student's own file to train instead of the chapter's ResNet-18 (`--submission src/preact.ts`). */
+  submission?: string;
+  /** Its network builder, when it exports several; and the depth for bottleneckResnet (default 50). */
+  fn?: string;
+  depth?: number;
 }
 
 export const BOOK_DEFAULTS = { epochs: 10, lr: 0.05, batchSize: 256, resize: 96 } as const;
@@ -59,6 +65,9 @@ export function parseTrainArgs(args: string[]): TrainConfig {
       out: { type: 'string' },
       'max-batches': { type: 'string' },
       seed: { type: 'string', default: '0' },
+      submission: { type: 'string' },
+      fn: { type: 'string' },
+      depth: { type: 'string' },
     },
   });
   if (!(BACKEND_CHOICES as readonly string[]).includes(values.backend)) {
@@ -76,11 +85,30 @@ export function parseTrainArgs(args: string[]): TrainConfig {
     out: values.out,
     maxBatches: positive('max-batches', values['max-batches'], true),
     seed,
+    submission: values.submission,
+    fn: values.fn,
+    depth: positive('depth', values.depth, true),
   };
 }
 
-export function defaultOutDir(now = new Date()): string {
-  return join('runs', `${MODEL_NAME}-${now.toISOString().replace(/[:.]/g, '-')}`);
+export function defaultOutDir(now = new Date(), name: string = MODEL_NAME): string {
+  return join('runs', `${name}-${now.toISOString().replace(/[:.]/g, '-')}`);
+}
+
+/**
+ * Why a test accuracy near chance is not (yet) a verdict on the network: a run of a few batches has not
+ * trained a ResNet. Undefined when the accuracy is clearly above chance or the run was long.
+ */
+export function nearChanceNote(
+  testAcc: number,
+  numClasses: number,
+  steps: number,
+  book = BOOK_DEFAULTS,
+): string | undefined {
+  const chance = 1 / numClasses;
+  const bookSteps = book.epochs * Math.ceil(60000 / book.batchSize);
+  if (testAcc > 2 * chance || steps >= bookSteps / 4) return undefined;
+  return `test accuracy ${testAcc.toFixed(3)} is near chance (${chance.toFixed(2)} for ${numClasses} classes): ${steps} training steps are far too few for a ResNet to learn (the book trains ${book.epochs} epochs of ${Math.ceil(60000 / book.batchSize)} batches, ${bookSteps} steps); this says nothing yet about your network. Train longer (--epochs, no --max-batches) or grade it (pnpm grade), whose training check uses a run sized to learn`;
 }
 
 export interface TrainRun {
@@ -88,6 +116,8 @@ export interface TrainRun {
   outDir: string;
   /** What was written: the saved model folder, the curves and the run's record. */
   files: { model: string; curves: { svg: string; png?: string }; record: string };
+  /** Why the accuracy is near chance, after a run too short to say more. */
+  note?: string;
 }
 
 /** Trains the chapter's ResNet-18 on Fashion-MNIST and writes the model, the curves and a JSON record. */
@@ -100,7 +130,16 @@ export async function trainChapter(config: TrainConfig): Promise<TrainRun> {
     seed: config.seed,
   });
   if (!config.quiet) console.error(`data: ${data.source}; backend: ${backend.device}`);
-  const model = resnet18({ inputShape: [config.resize, config.resize, 1], numClasses: data.classNames.length });
+  const net = config.submission
+    ? await loadSubmissionNetwork(config.submission, { fn: config.fn, depth: config.depth })
+    : undefined;
+  const options = {
+    inputShape: [config.resize, config.resize, 1] as [number, number, number],
+    numClasses: data.classNames.length,
+  };
+  const model = net ? net.build(options) : resnet18(options);
+  const name = net ? (net.fn === 'bottleneckResnet' ? `${net.fn}${net.depth}` : net.fn) : MODEL_NAME;
+  if (net && !config.quiet) console.error(`training your ${net.label} from ${config.submission} with the book's loop`);
   try {
     const result = await trainCh6(model, data.train, data.test, {
       numEpochs: config.epochs,
@@ -110,15 +149,19 @@ export async function trainChapter(config: TrainConfig): Promise<TrainRun> {
       maxBatchesPerEpoch: config.maxBatches,
       quiet: config.quiet,
     });
-    const outDir = config.out ?? defaultOutDir();
+    const outDir = config.out ?? defaultOutDir(new Date(), name);
     mkdirSync(outDir, { recursive: true });
-    const modelDir = join(outDir, MODEL_NAME);
+    const modelDir = join(outDir, name);
     await saveModel(model, modelDir);
     const curves = await result.animator.save(join(outDir, 'curves'));
     const record = join(outDir, 'history.json');
     const { animator: _animator, ...summary } = result;
-    writeFileSync(record, `${JSON.stringify({ model: MODEL_NAME, config, data: data.source, ...summary }, null, 2)}\n`);
-    return { result, outDir, files: { model: modelDir, curves, record } };
+    writeFileSync(record, `${JSON.stringify({ model: name, config, data: data.source, ...summary }, null, 2)}\n`);
+    const last = result.history.at(-1);
+    const perEpoch = Math.min(config.maxBatches ?? Number.POSITIVE_INFINITY, data.train.numBatches);
+    const steps = result.history.length * perEpoch;
+    const note = last ? nearChanceNote(last.testAcc, data.classNames.length, steps) : undefined;
+    return { result, outDir, files: { model: modelDir, curves, record }, note };
   } finally {
     model.dispose();
   }
@@ -130,4 +173,5 @@ export async function trainCommand(args: string[]): Promise<void> {
   console.log(
     `saved ${shown(run.files.model)}/ (the parameters), ${shown(run.files.curves.svg)}, ${shown(run.files.record)}`,
   );
+  if (run.note) console.log(`note: ${run.note}`);
 }
