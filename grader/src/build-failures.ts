@@ -87,14 +87,15 @@ export function createFailureLog() {
         return cause ? error(cause.text, false) : error(`threw ${line}${at}`);
       }
       case 'load-failed': {
-        const text = `the file threw while loading: ${line}${at}`;
+        const place = /([^\s()]+\.ts:\d+:\d+)/.exec(frames[0] ?? '')?.[1];
+        const text = `the file threw while loading: ${line}${place ? ` (at ${place})` : ''}`;
         return {
           ok: false,
           status: 'error',
           message: note({
             text,
             full: text,
-            back: `blocked by the load error above${at}`,
+            back: `blocked by the load error above${place ? ` (${place})` : ''}`,
             excerpt: [],
             keepAdvice: false,
           }),

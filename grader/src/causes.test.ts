@@ -110,3 +110,41 @@ describe('grading each row’s fixture', () => {
     expect(cast.checks.find((c) => c.id === 'bottleneck.builds')?.status).toBe('error');
   });
 });
+
+describe('a file that cannot load', () => {
+  const reports = new Map<string, GradeReport>();
+  beforeAll(async () => {
+    for (const fixture of ['mistaken-syntax-error', 'mistaken-load-throw'])
+      reports.set(
+        fixture,
+        await gradeSubmission({
+          submissionDir: fixtureSubmission(fixture),
+          checks: ['preact.builds', 'preact.shapes', 'preact.structure', 'bottleneck.builds'],
+        }),
+      );
+  }, 300_000);
+
+  it('names the file as the student knows it, once, with their line, and the checks it blocks point back', () => {
+    const syntax = reports.get('mistaken-syntax-error') as GradeReport;
+    const text = renderText(syntax);
+    // Never a path from the grader's working directory (../../tmp/…, ../source/…).
+    expect(firstFailureLine(text)).toMatch(/^compile error: preact\.ts:\d+:\d+: Expected "\)" but found ";"$/);
+    expect(text).toMatch(/\d+ \| return ap\(tf\.layers\.add\(\), \[y, shortcut\];\n +\| +\^/);
+    expect(text.match(/Expected "\)"/g)).toHaveLength(1);
+    const status = (r: GradeReport, id: string) => r.checks.find((c) => c.id === id);
+    expect(status(syntax, 'preact.shapes')?.message).toMatch(
+      /^blocked by the compile error above \(preact\.ts:\d+:\d+\)$/,
+    );
+    expect(status(syntax, 'bottleneck.builds')?.status).toBe('passed');
+  });
+
+  it('reports a throw while loading once, at the student’s line', () => {
+    const load = reports.get('mistaken-load-throw') as GradeReport;
+    expect(firstFailureLine(renderText(load))).toMatch(
+      /^the file threw while loading: .*JSON.* \(at preact\.ts:19:\d+\)$/,
+    );
+    expect(load.checks.find((c) => c.id === 'preact.structure')?.message).toMatch(
+      /^blocked by the load error above \(preact\.ts:19:\d+\)$/,
+    );
+  });
+});
