@@ -219,7 +219,8 @@ const HOSTILE: Case[] = [
   { fixture: 'hostile-network', loses: { 'preact.builds': /forbidden import 'node:net'/ }, intact: PREACT_OK },
   {
     fixture: 'hostile-fake-output',
-    loses: { 'bottleneck.builds': /protocol violation: the child process sent a message that is not a JSON string/ },
+    // Its fake reply (for a key of an older format, or with an empty model) and its non-string message.
+    loses: { 'bottleneck.builds': /protocol violation: the child process sent (a reply for|a message that is not)/ },
     intact: BOTTLENECK_OK,
   },
   {

@@ -32,7 +32,7 @@ import { type CheckResult, GradeReport, type TaskResult } from './report-schema.
 import { bundleStudentFile, SANDBOX_DIR } from './sandbox/bundle.ts';
 import { typeDiagnostics } from './sandbox/diagnostics.ts';
 import type { BuildItem } from './sandbox/protocol.ts';
-import { type ItemOutcome, runSandboxed, type SandboxOptions, sandboxLimits } from './sandbox/spawn.ts';
+import { childGate, type ItemOutcome, runSandboxed, type SandboxOptions, sandboxLimits } from './sandbox/spawn.ts';
 import { disposeModel, rebuildModel } from './topology.ts';
 
 export interface GradeOptions {
@@ -159,6 +159,7 @@ async function buildAll(
     for (const i of items) outcomes.set(i.key, failure);
   };
   let peak = 0;
+  const gate = childGate();
   const bundled = new Set<string>();
   // Bundle every file, then start the children, then type-check while they build: tsc blocks this thread.
   const started = await Promise.all(
@@ -170,7 +171,7 @@ async function buildAll(
       if (!bundle.ok) return failAll(items, failures.bundleFailed(bundle));
       bundled.add(file);
       // Wrapped, so that awaiting the bundles does not also wait for the children.
-      const running = runSandboxed(bundle, items, limits)
+      const running = runSandboxed(bundle, items, limits, gate)
         .then((run) => {
           peak = Math.max(peak, run.peakRssMb);
           for (const [key, o] of run.outcomes)

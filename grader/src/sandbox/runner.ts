@@ -91,16 +91,30 @@ const RANDOM_INITIALIZERS = [
   'randomUniform',
   'truncatedNormal',
   'orthogonal',
+  'zeros',
+  'ones',
+  'constant',
 ] as const;
 
 /**
- * Only the topology leaves this process, so random initial weights are wasted work (seconds for
- * ResNet-152): every random initializer fills zeros here. Their configs, and so the topology, are unchanged.
+ * Only the topology leaves this process, so initial weights are wasted work (seconds for ResNet-152)
+ * and wasted memory: every initializer returns a view of one shared zero buffer here (TF.js's CPU
+ * backend keeps the array it is given), so ResNet-152's 230 MB of weights cost one layer's worth and
+ * the child fits a small memory limit. Their configs, and so the topology, are unchanged.
  */
 function zeroRandomInitializers(): void {
-  const zeros = (shape: number[], dtype?: tf.DataType) => tf.zeros(shape, dtype);
+  let shared = new Float32Array(0);
+  const zeros = (shape: number[], dtype?: tf.DataType) => {
+    if (dtype !== undefined && dtype !== 'float32') return tf.zeros(shape, dtype);
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (shared.length < size) shared = new Float32Array(size);
+    return tf.tensor(shared.subarray(0, size), shape, 'float32');
+  };
   for (const name of RANDOM_INITIALIZERS) {
-    let proto = Object.getPrototypeOf(tf.initializers[name]({ seed: 0 } as never)) as Record<string, unknown> | null;
+    let proto = Object.getPrototypeOf(tf.initializers[name]({ seed: 0, value: 0 } as never)) as Record<
+      string,
+      unknown
+    > | null;
     while (proto && proto !== Object.prototype) {
       if (Object.hasOwn(proto, 'apply')) proto.apply = zeros;
       proto = Object.getPrototypeOf(proto) as Record<string, unknown> | null;
