@@ -1,19 +1,17 @@
 // A failing HTML report in a real browser (Debian's chromium, driven by Playwright): it opens with the list
 // of failures, whose links jump to each check, and no line runs past the edge of a narrow window.
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradeSubmission } from '../grade.ts';
+import { chromiumReady, launchChromium } from '../test-browser.ts';
 import { fixtureSubmission } from '../test-helpers.ts';
 import { renderReport } from './index.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ready = existsSync(CHROMIUM);
-if (!ready)
-  console.warn(`report-browser.test: skipped, ${CHROMIUM} is missing (apt-get install chromium; .ci/run does)`);
+const ready = chromiumReady('report-browser.test');
 
 // The page is read with expressions (strings): this package is not typed for the DOM.
 const LAYOUT = `(() => {
@@ -63,21 +61,7 @@ describe.skipIf(!ready)('the HTML report in a browser', () => {
     const file = join(dir, 'report.html');
     writeFileSync(file, renderReport({ ...report, checks: long }, 'html'));
     url = pathToFileURL(file).href;
-    context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'chromium-profile-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 480, height: 800 },
-    });
+    context = await launchChromium({ viewport: { width: 480, height: 800 } });
     page = context.pages()[0] ?? (await context.newPage());
     await page.goto(url);
   }, 180_000);
