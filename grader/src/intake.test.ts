@@ -150,7 +150,7 @@ describe('grading refuses what intake refuses, and grades the rest', () => {
 });
 
 describe('batch mode', () => {
-  it('grades a student folder that is a link as refused, with its one line in that student's report', {
+  it('grades a student folder that is a link as refused, with its one line in that student’s report', {
     timeout: 300_000,
   }, async () => {
     const root = scratch();
