@@ -205,20 +205,3 @@ export function typeDiagnostics(
   }
   return result;
 }
-
-/**
- * The first type error in each of `files`, as `file:line:col: error TSnnnn: message (+N more)`.
- * Kept for callers that want one line per file; the grader itself uses typeDiagnostics.
- */
-export function typeErrors(
-  submissionDir: string,
-  files: readonly string[],
-  opts: { tsconfig?: string } = {},
-): Map<string, string> {
-  const errors = new Map<string, string>();
-  for (const [file, list] of typeDiagnostics(submissionDir, files, opts)) {
-    const first = list[0];
-    if (first) errors.set(file, `${formatDiagnostic(first)}${list.length > 1 ? ` (+${list.length - 1} more)` : ''}`);
-  }
-  return errors;
-}

@@ -15,9 +15,12 @@ export interface NetOptions {
 }
 
 /** The network builders a submission may export, how each is called, and the reference it is set against. */
+/** A network builder as exported by the student's file (its arguments are the builder's own). */
+type Builder = (...args: unknown[]) => unknown;
+
 const BUILDERS: Record<
   string,
-  { call(fn: Function, o: NetOptions, depth: number): unknown; arch(depth: number): string }
+  { call(fn: Builder, o: NetOptions, depth: number): unknown; arch(depth: number): string }
 > = {
   preactResnet18: { call: (fn, o) => fn(o), arch: () => 'preact-resnet18' },
   bottleneckResnet: { call: (fn, o, depth) => fn(depth, o), arch: (depth) => `resnet${depth}` },
@@ -60,7 +63,7 @@ export async function loadSubmissionNetwork(
     throw new Error(
       `${file} exports no network builder${opts.fn ? ` named ${opts.fn}` : ''} (one of ${Object.keys(BUILDERS).join(', ')})`,
     );
-  const builder = BUILDERS[fn] ?? { call: (f: Function, o: NetOptions) => f(o), arch: () => fn };
+  const builder = BUILDERS[fn] ?? { call: (f: Builder, o: NetOptions) => f(o), arch: () => fn };
   const depth = opts.depth ?? 50;
   const usesDepth = fn === 'bottleneckResnet';
   return {
@@ -69,7 +72,7 @@ export async function loadSubmissionNetwork(
     arch: builder.arch(depth),
     depth,
     build(options) {
-      const model = builder.call(mod[fn] as Function, options, depth);
+      const model = builder.call(mod[fn] as Builder, options, depth);
       if (!model || typeof (model as tf.LayersModel).countParams !== 'function')
         throw new Error(`${fn} returned ${model === undefined ? 'nothing' : 'something else'}, not a tf.LayersModel`);
       return model as tf.LayersModel;
