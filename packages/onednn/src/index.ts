@@ -22,6 +22,8 @@ export const SCALAR = { mul: 0, add: 1, relu: 2, axpy: 3 } as const;
 export interface OnednnAddon {
   info(): { version: string; isa: string; threads: number; primitives: number };
   setThreads(n: number): number;
+  /** Which passes build later primitives on blocked layouts: '' by plane size (the default), 'none', or letters of 'fdw'. */
+  setBlocked(passes: string): void;
   /** y = conv(x, filter) + bias, then ReLU when `relu`; `filterKey` > 0 names the filter's contents (same key, same values). */
   conv2d(
     x: Float32Array,

@@ -1,7 +1,7 @@
 // The onednn backend against the cpu backend (the reference): every kernel it replaces, a small
 // network trained 4 steps, tensor and buffer bookkeeping. Skipped, with the reason printed, where
 // the addon is not built (no libdnnl or no compiler at install).
-import { loadOnednn } from '@course/onednn';
+import { loadOnednn, type OnednnAddon } from '@course/onednn';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../backend.ts';
@@ -28,13 +28,21 @@ describe.skipIf(!load.ok)('onednn backend', () => {
     await tf.setBackend('cpu');
   });
 
-  it.each(CONV_CASES)('convolution, fused, dx, dw equal cpu: $n×$h×$w×$c → $co, k$k s$s $pad', async (cs) => {
-    const [want, got] = await both(() => convResults(cs));
-    expect(relError(got.y, want.y)).toBeLessThan(1e-4);
-    expect(relError(got.fused, want.fused)).toBeLessThan(1e-4);
-    expect(relError(got.dx, want.dx)).toBeLessThan(1e-4);
-    expect(relError(got.dw, want.dw)).toBeLessThan(1e-4);
-  });
+  // Layouts: by plane size (the default), NHWC throughout, blocked throughout.
+  const LAYOUTS = ['', 'none', 'fdw'];
+  const grid = LAYOUTS.flatMap((layout) => CONV_CASES.map((cs) => ({ ...cs, layout })));
+  it.each(grid)(
+    'convolution, fused, dx, dw equal cpu: $n×$h×$w×$c → $co, k$k s$s $pad, layout "$layout"',
+    async (cs) => {
+      const addon = (load as { addon: OnednnAddon }).addon;
+      addon.setBlocked(cs.layout);
+      const [want, got] = await both(() => convResults(cs)).finally(() => addon.setBlocked(''));
+      expect(relError(got.y, want.y)).toBeLessThan(1e-4);
+      expect(relError(got.fused, want.fused)).toBeLessThan(1e-4);
+      expect(relError(got.dx, want.dx)).toBeLessThan(1e-4);
+      expect(relError(got.dw, want.dw)).toBeLessThan(1e-4);
+    },
+  );
 
   // BN(x) and the gradients of Σ w·BN(x). `moments`: statistics from tf.moments of x, as Keras trains
   // (the closed-form gradient); otherwise statistics that are inputs of their own (partial gradients).
