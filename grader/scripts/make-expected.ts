@@ -18,7 +18,7 @@ import {
 } from '../src/analysis/graph.ts';
 import { loadAssignment } from '../src/assignments.ts';
 import type { BlockCase, CheckExpectation, ExpectedFile, NetCase } from '../src/expected.ts';
-import { ExpectedFile as ExpectedSchema } from '../src/expected.ts';
+import { ExpectedFile as ExpectedSchema, Training } from '../src/expected.ts';
 import { type ManifestCheck, parseManifestFragment, readJsonFile } from '../src/manifest.ts';
 import {
   bottleneckResnetVariant,
@@ -227,11 +227,12 @@ const TRAINING_DEFAULT: CheckExpectation = {
   },
 };
 
+/** The measured thresholds, read entry by entry: a schema change elsewhere in the file must not reset them. */
 function previousTraining(file: string, id: string): CheckExpectation {
   if (!existsSync(file)) return TRAINING_DEFAULT;
-  const prev = ExpectedSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-  const entry = prev.success ? prev.data.checks[id] : undefined;
-  return entry?.kind === 'training' ? entry : TRAINING_DEFAULT;
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as { checks?: Record<string, unknown> };
+  const entry = Training.safeParse(raw.checks?.[id]);
+  return entry.success ? entry.data : TRAINING_DEFAULT;
 }
 
 const BLOCK_FNS = new Set<string>(['bottleneck', 'preactResidual']);
