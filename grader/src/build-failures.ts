@@ -203,8 +203,8 @@ export function createFailureLog() {
       }
       // The other cases' lines that repeat the very same failure add nothing.
       const own = (c.details?.lines ?? []).filter((l) => !l.includes(b.text));
-      const lines = b.full ? b.excerpt : [...b.excerpt, ...own];
-      return { ...c, message, details: lines.length ? { ...c.details, lines } : b.full ? undefined : c.details };
+      if (b.full) return { ...c, message, details: b.excerpt.length ? { lines: b.excerpt } : undefined };
+      return { ...c, message, details: { ...c.details, lines: [...b.excerpt, ...own] } };
     });
   }
 

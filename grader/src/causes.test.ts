@@ -27,6 +27,19 @@ describe('the causes table', () => {
     ];
     expect(diagnose(exception(broadcast('[22,22,256]', '[24,24,256]'), frames))?.id).toBe('padding-lost');
     expect(diagnose(exception(broadcast('[6,6,512]', '[12,12,512]')))?.id).toBe('stride-twice');
+    // 3 → 2 in a block asked to stride: once too often, or trimmed; both are named.
+    const strided = {
+      fn: 'bottleneck',
+      inputShape: [6, 6, 3],
+      numChannels: 6,
+      options: { strides: 2, use1x1conv: true },
+    };
+    expect(diagnose(exception(broadcast('[2,2,24]', '[3,3,24]'), [], strided))?.text).toMatch(
+      /downsampled twice \(the stride is applied twice\) or trimmed by a 3×3 convolution without padding: 'same'/,
+    );
+    expect(
+      diagnose(exception(broadcast('[4,4,12]', '[6,6,12]'), [], { ...strided, options: { strides: 1 } }))?.id,
+    ).toBe('padding-lost');
     expect(diagnose(exception(broadcast('[24,24,256]', '[24,24,64]'), frames))?.text).toMatch(
       /shortcut has 64 channels but the branch 256.*use1x1conv: true.*bottleneck\.ts:40 \(bottleneckResnet\)\)$/,
     );

@@ -66,6 +66,9 @@ function extraHalvings(small: Shape, large: Shape): number {
   return 0;
 }
 
+/** Whether the grader asked this block for a stride above 1 (unknown for a network's inner blocks). */
+const strided = (e: Evidence) => e.kind === 'exception' && (e.call?.options?.strides ?? 1) > 1;
+
 const lostPixels = (small: Shape, large: Shape) => (large[0] ?? 0) - (small[0] ?? 0);
 
 /** TF.js tensor functions students call on symbolic tensors, and the layer that does the same in a model. */
@@ -120,9 +123,9 @@ export const CAUSES: readonly CauseRow[] = [
       const s = additionShapes(e);
       if (!s || sameSpatial(s.small, s.large)) return undefined;
       const lost = lostPixels(s.small, s.large);
-      // A halving that is also a loss of one or two pixels (4 → 2) is read as padding: that mistake is
-      // the commoner one, and the fix names both.
-      if (extraHalvings(s.small, s.large) > 0 && lost > 2) return undefined;
+      // One halving more than the shortcut is the stride twice when it loses more than a 3×3 trims, or
+      // when the block was asked to stride (4 → 2 there is ambiguous: the stride-twice row names both).
+      if (extraHalvings(s.small, s.large) > 0 && (lost > 2 || strided(e))) return undefined;
       if (lost <= 0 || lost > 6) return undefined;
       return `the residual branch lost ${lost} pixel${lost === 1 ? '' : 's'}: the addition gets ${fmt(s.small)} from one path and ${fmt(s.large)} from the other, so it cannot broadcast them; give the 3×3 convolution padding: 'same' (a 'valid' 3×3 convolution trims a pixel on every side)${where(e)}`;
     },
@@ -136,6 +139,8 @@ export const CAUSES: readonly CauseRow[] = [
       const s = additionShapes(e);
       if (!s || sameSpatial(s.small, s.large) || channels(s.small) !== channels(s.large)) return undefined;
       if (extraHalvings(s.small, s.large) === 0) return undefined;
+      if (lostPixels(s.small, s.large) <= 2)
+        return `the residual branch is ${fmt(s.small)} where the shortcut is ${fmt(s.large)}, so the addition cannot broadcast them: the branch is downsampled twice (the stride is applied twice) or trimmed by a 3×3 convolution without padding: 'same'; apply the block's stride once on the branch (on the first 1×1 or on the 3×3) and pad the 3×3 with 'same'${where(e)}`;
       return `the residual branch is downsampled twice: the addition gets ${fmt(s.small)} from the branch and ${fmt(s.large)} from the shortcut, so it cannot broadcast them; the stride is applied twice on the branch: put the block's stride on the first 1×1 or on the 3×3 convolution, not both (and once on the 1×1 projection shortcut)${where(e)}`;
     },
   },
