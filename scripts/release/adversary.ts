@@ -46,8 +46,9 @@ const IMPORTS_NEIGHBOUR = /(?:from\s+|import\s*\(\s*|import\s+)['"]\.\.?\//;
  * with the rest of its folder copied beside it. Hidden checks run too (a released file must not pass
  * them either); training is skipped (it only runs after the structural checks have passed).
  *
- * A file whose text names none of the assignment's graded functions cannot export one (a submission
- * may import only @tensorflow/tfjs and its own files), so it is counted instead of graded.
+ * A file whose text names none of the assignment's graded functions cannot export one, nor can a
+ * folder none of whose files names one (a submission may import only @tensorflow/tfjs and its own
+ * files, and an export's name is written in some file): those are counted instead of graded.
  */
 export async function gradeReleaseFiles(
   releaseDir: string,
@@ -68,12 +69,17 @@ export async function gradeReleaseFiles(
     const stubs = await grade(stubDir);
     result.stubs[name] = stubs.score;
     log(`${name}: the released stubs score ${stubs.score}/${stubs.maxScore}`);
+    const texts = new Map(files.map((f) => [f, readFileSync(join(releaseDir, f), 'utf8')]));
+    const names = (f: string) => functions.some((fn) => texts.get(f)!.includes(fn));
     for (const file of files) {
-      const text = readFileSync(join(releaseDir, file), 'utf8');
-      const neighbours = IMPORTS_NEIGHBOUR.test(text);
-      if (!functions.some((fn) => text.includes(fn)) && !neighbours) continue;
+      // Alone, a file can only export what it names; with its folder, what any file of the folder names.
+      const alone = names(file);
+      const folder = files.filter((f) => dirname(f) === dirname(file));
+      const withFolder = IMPORTS_NEIGHBOUR.test(texts.get(file)!) && folder.some(names);
+      const tries = [...(alone ? [false] : []), ...(withFolder ? [true] : [])];
+      if (tries.length === 0) continue;
       candidates.add(file);
-      for (const withNeighbours of neighbours ? [false, true] : [false]) {
+      for (const withNeighbours of tries) {
         const dir = mkdtempSync(join(tmpdir(), 'release-adversary-'));
         try {
           if (withNeighbours) {

@@ -7,12 +7,59 @@
 
 import { dirname, join, normalize, posix } from 'node:path';
 import { BEGIN, makeStub } from '@course/assign/stubs';
+import { type Manifest, studentFiles } from '@course/grader/manifest';
 
 export const INSTRUCTOR_SEGMENT = 'instructor';
 export const MARKER_FILE = '.instructor-only';
 
 /** The student repository's README.md (the instructor's README lists tools the release leaves out). */
 export const STUDENT_README = 'scripts/release/student-readme.md';
+
+/** The assignments of a commit: folders of assignments/ holding a manifest.json. */
+export function assignmentsIn(paths: readonly string[]): string[] {
+  return paths.flatMap((p) => /^assignments\/([^/]+)\/manifest\.json$/.exec(p)?.[1] ?? []).sort();
+}
+
+type ManifestData = Pick<Manifest, 'functions' | 'tasks' | 'answers'> & { title?: string; workspace?: string };
+
+/**
+ * The student README: the template's {{assignments}} becomes a section per released assignment (its
+ * files and what each is for, its handout), {{commands}} the grade commands for each.
+ */
+export function studentReadme(
+  template: string,
+  assignments: ReadonlyArray<{ name: string; manifest: string }>,
+  defaultAssignment: string,
+): string {
+  const sections: string[] = [];
+  const commands: string[] = [];
+  for (const { name, manifest } of assignments) {
+    const m = JSON.parse(manifest) as ManifestData;
+    const workspace = `assignments/${name}/${m.workspace ?? 'src'}`;
+    const files = studentFiles(m).map((file) => {
+      const tasks = m.tasks.filter((t) => (file === m.answers ? t.kind === 'manual' : t.file === file));
+      const what = tasks.map((t) => `exercise ${t.exercise}: ${t.title}`).join('; ');
+      return `- \`${file}\`${what ? `: ${what}${file === m.answers ? ' (graded by hand)' : ''}` : ''}`;
+    });
+    sections.push(
+      [
+        `### ${m.title ?? name}`,
+        '',
+        `Everything you hand in is in [\`${workspace}\`](${workspace}):`,
+        '',
+        ...files,
+        '',
+        `The assignment, task by task, with the points and the public checks of each: [\`assignments/${name}/README.md\`](assignments/${name}/README.md).`,
+      ].join('\n'),
+    );
+    const args = name === defaultAssignment ? '' : ` --assignment ${name}`;
+    commands.push(
+      `npx pnpm@10 grade${args}   # the public checks on ${workspace}`,
+      `npx pnpm@10 grade${args} --format html --out grade-report   # every format; open grade-report/report.html`,
+    );
+  }
+  return template.replace('{{assignments}}', sections.join('\n\n')).replace('{{commands}}', commands.join('\n'));
+}
 
 /**
  * Where the student repository's CI looks for a file too (docs/ci.md): each assignment's GitHub workflow
@@ -106,13 +153,17 @@ function relativeImports(text: string, path: string, known: ReadonlySet<string>)
  * The action for every tracked file. A folder whose every file is left out by place counts as left out,
  * so a test that names a parent of instructor files only (`grader/test-submissions`) is dropped with them.
  */
-export function planRelease(files: readonly PlanInput[]): Action[] {
+export function planRelease(files: readonly PlanInput[], opts: { assignments?: readonly string[] } = {}): Action[] {
   const paths = files.map((f) => f.path);
   const known = new Set(paths);
   const marked = markedFolders(paths);
+  // A release of some assignments leaves the others' folders out.
+  const chosen = opts.assignments;
+  const others = chosen ? assignmentsIn(paths).filter((a) => !chosen.includes(a)) : [];
   const why = new Map<string, string>();
   for (const p of paths) {
-    const rule = placeRule(p, marked);
+    const other = others.find((a) => p.startsWith(`assignments/${a}/`));
+    const rule = other ? `another assignment (this release holds ${chosen!.join(', ')})` : placeRule(p, marked);
     if (rule) why.set(p, rule);
   }
   // Folders all of whose files are left out by place (their names are as good as the files').

@@ -1,6 +1,6 @@
-// The release. The quick part writes a copy of HEAD and scans it; the slow part (about 4-5 minutes on
-// 2 cores) installs it offline, runs its own test command, grades its stubs, and grades every
-// TypeScript file of it as a submission.
+// The release. The quick part writes copies of HEAD and scans them; the slow part installs the resnet
+// release offline, runs its own test command, grades its stubs, and grades every TypeScript file of it as
+// a submission (about 9 minutes on 2 shared cores: install 0.5, its tests 4, the adversary 4).
 import {
   cpSync,
   existsSync,
@@ -19,7 +19,7 @@ import { listAssignments, loadAssignment, REPO_ROOT } from '@course/grader/assig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradeReleaseFiles } from './adversary.ts';
 import { secretLines } from './leaks.ts';
-import { markedFolders, placeRule, planRelease, STUDENT_README } from './plan.ts';
+import { assignmentsIn, markedFolders, placeRule, planRelease } from './plan.ts';
 import {
   deadLinks,
   hiddenIds,
@@ -41,12 +41,17 @@ function walk(dir: string, base = dir): string[] {
 }
 
 const temp = mkdtempSync(join(tmpdir(), 'resnet-release-'));
+/** The resnet assignment's release, which the slow part installs and attacks. */
 const out = join(temp, 'student');
+/** Every assignment of HEAD in one release (the default). */
+const everyOut = join(temp, 'every');
 let result: ReleaseResult;
+let every: ReleaseResult;
 const head = snapshot();
 
 beforeAll(() => {
-  result = release(out);
+  result = release(out, { assignments: ['resnet'] });
+  every = release(everyOut);
 });
 afterAll(() => {
   rmSync(temp, { recursive: true, force: true });
@@ -109,8 +114,11 @@ describe('what is instructor-only is a matter of where it lives', () => {
 });
 
 describe('pnpm release', () => {
-  it('ships nothing that lives in an instructor place', () => {
-    const files = walk(out);
+  it.each([
+    ['resnet', () => out],
+    ['every assignment', () => everyOut],
+  ])('ships nothing that lives in an instructor place (%s)', (_, dir) => {
+    const files = walk(dir());
     const marked = markedFolders(head.map((f) => f.path));
     expect(files.filter((f) => placeRule(f, marked) !== undefined)).toEqual([]);
     // The ones the issue found leaking, and the tools that know the answers.
@@ -124,7 +132,11 @@ describe('pnpm release', () => {
     expect(files.filter((f) => f.startsWith('grader/test-submissions/') || f.includes('/instructor/'))).toEqual([]);
   });
 
-  it('contains no line of any solution region', () => {
+  it.each([
+    ['resnet', () => [out, result] as const],
+    ['every assignment', () => [everyOut, every] as const],
+  ])('contains no line of any solution region (%s)', (_, which) => {
+    const [out, result] = which();
     const reference = head.flatMap(({ path, text }) => (text === undefined ? [] : [{ path, text }]));
     const kept = new Set(result.written);
     const secrets = secretLines(reference, (path) => kept.has(path));
@@ -139,20 +151,35 @@ describe('pnpm release', () => {
     expect(found).toEqual([]);
   });
 
-  it('names no hidden check', () => {
+  it.each([
+    ['resnet', () => out],
+    ['every assignment', () => everyOut],
+  ])('names no hidden check of any assignment (%s)', (_, dir) => {
     const ids = hiddenIds(head, planRelease(head));
-    expect(ids.length).toBeGreaterThan(0);
-    const named = walk(out).filter((f) => ids.some(({ id }) => readFileSync(join(out, f), 'utf8').includes(id)));
+    expect(new Set(ids.map((i) => i.manifest)).size).toBe(assignmentsIn(head.map((f) => f.path)).length);
+    const named = walk(dir()).filter((f) => ids.some(({ id }) => readFileSync(join(dir(), f), 'utf8').includes(id)));
     expect(named).toEqual([]);
   });
 
+  it('holds the assignments asked for, and every assignment by default', () => {
+    expect(result.assignments).toEqual(['resnet']);
+    expect(readdirSync(join(out, 'assignments'))).toEqual(['resnet']);
+    expect(every.assignments).toEqual(assignmentsIn(head.map((f) => f.path)));
+    expect(readdirSync(join(everyOut, 'assignments')).sort()).toEqual(every.assignments);
+    // No released package.json depends on a workspace package the release left out.
+    for (const pkg of walk(out).filter((f) => f.endsWith('package.json'))) {
+      expect(readFileSync(join(out, pkg), 'utf8'), pkg).not.toMatch(/@course\/(assign|assignment-resnet-chapter)"/);
+    }
+    expect(() => release(join(temp, 'none'), { assignments: ['nope'] })).toThrow(/--assignment nope: not in HEAD/);
+  });
+
   it('ships the stubs, the handouts and the public checks', () => {
-    const files = new Set(walk(out));
+    const files = new Set(walk(everyOut));
     for (const name of listAssignments()) {
       const assignment = loadAssignment(name);
       if (!existsSync(assignment.reference)) continue;
       for (const { stubPath, stub } of expectedStubs(assignment)) {
-        expect(readFileSync(join(out, relative(REPO_ROOT, stubPath)), 'utf8')).toBe(stub);
+        expect(readFileSync(join(everyOut, relative(REPO_ROOT, stubPath)), 'utf8')).toBe(stub);
       }
     }
     for (const f of ['assignments/resnet/README.md', 'assignments/resnet/manifest.json', 'packages/d2l/src/train.ts']) {
@@ -163,12 +190,21 @@ describe('pnpm release', () => {
 
   it('has the student README, and no Markdown link to a file it left out', () => {
     const readme = readFileSync(join(out, 'README.md'), 'utf8');
-    expect(readme).toBe(readFileSync(join(REPO, STUDENT_README), 'utf8'));
-    expect(readme).toMatch(/## What to implement/);
-    expect(readme).toMatch(/npx pnpm@10 grade/);
+    expect(readme).toMatch(/## What to implement\n\n### Residual Networks \(ResNet\): exercises\n/);
+    expect(readme).toContain(
+      '- `bottleneck.ts`: exercise 2: Table-1 variants: ResNet-50/101/152; exercise 3: The bottleneck block',
+    );
+    expect(readme).toMatch(/- `answers.md`: exercise 1: .*; exercise 5: .* \(graded by hand\)/);
+    expect(readme).toContain('npx pnpm@10 grade   # the public checks on assignments/resnet/src');
     expect(readme).toMatch(/## Handing in/);
-    expect(readme).not.toMatch(/pnpm release|docs\/release|instructor\//);
+    expect(readme).not.toMatch(/\{\{|pnpm release|docs\/release|instructor\//);
+    // With every assignment: a section each, and the others graded with --assignment.
+    const all = readFileSync(join(everyOut, 'README.md'), 'utf8');
+    for (const name of every.assignments.filter((a) => a !== 'resnet')) {
+      expect(all).toContain(`npx pnpm@10 grade --assignment ${name}   # the public checks on assignments/${name}/`);
+    }
     expect(deadLinks(out, walk(out))).toEqual([]);
+    expect(deadLinks(everyOut, walk(everyOut))).toEqual([]);
     // The check itself finds a dead link.
     writeFileSync(join(out, 'dead.md'), 'see [the release](docs/instructor/release.md)\n');
     expect(deadLinks(out, [...walk(out)])).toEqual([{ path: 'dead.md', target: 'docs/instructor/release.md' }]);
@@ -225,7 +261,10 @@ describe('the released repository, installed', () => {
       expect(['error', 'failed'], check.id).toContain(check.status);
       expect(check.message, check.id).toMatch(/not implemented yet/);
     }
-    const adversary = await gradeReleaseFiles(out, { log: (line) => console.log(`release adversary: ${line}`) });
+    const adversary = await gradeReleaseFiles(out, {
+      assignments: result.assignments,
+      log: (line) => console.log(`release adversary: ${line}`),
+    });
     expect(adversary.attempts.length).toBeGreaterThan(0);
     expect(adversary.leaks).toEqual([]);
   });

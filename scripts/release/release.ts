@@ -10,10 +10,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DEFAULT_ASSIGNMENT } from '@course/grader/assignments';
 import { describeLeaks, gradeReleaseFiles } from './adversary.ts';
 import { findLeaks, hiddenCheckIds, secretLines } from './leaks.ts';
 import {
   type Action,
+  assignmentsIn,
   gitlabRoot,
   type LeftOut,
   placedAt,
@@ -21,6 +23,7 @@ import {
   releasePackageJson,
   STUDENT_README,
   strip,
+  studentReadme,
 } from './plan.ts';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -62,6 +65,7 @@ export function snapshot(ref = 'HEAD', repo = REPO): SourceFile[] {
 
 export interface ReleaseResult {
   outDir: string;
+  assignments: string[];
   actions: Action[];
   written: string[];
 }
@@ -83,22 +87,40 @@ function releasedBytes(
   action: Action,
   files: readonly SourceFile[],
   leftOut: LeftOut,
+  assignments: readonly string[],
 ): Buffer | string {
   if (action.kind === 'strip') return strip(file.path, file.text!);
   if (posix.basename(file.path) === 'package.json') return releasePackageJson(file.path, file.text!, leftOut);
   if (file.path === 'README.md') {
     const readme = files.find((f) => f.path === STUDENT_README);
     if (!readme) throw new Error(`${STUDENT_README} is missing from the commit: the release needs the student README`);
-    return readme.bytes;
+    const manifests = assignments.map((name) => ({
+      name,
+      manifest: files.find((f) => f.path === `assignments/${name}/manifest.json`)?.text ?? '{}',
+    }));
+    return studentReadme(readme.text!, manifests, DEFAULT_ASSIGNMENT);
   }
   return file.bytes;
 }
 
-export function release(outDir: string, options: { force?: boolean; ref?: string; repo?: string } = {}): ReleaseResult {
+export interface ReleaseOptions {
+  force?: boolean;
+  ref?: string;
+  repo?: string;
+  /** The assignments the release holds (default: every assignment of the commit). */
+  assignments?: string[];
+}
+
+export function release(outDir: string, options: ReleaseOptions = {}): ReleaseResult {
   const out = resolve(outDir);
   const files = snapshot(options.ref, options.repo);
+  const all = assignmentsIn(files.map((f) => f.path));
+  const unknown = (options.assignments ?? []).filter((a) => !all.includes(a));
+  if (unknown.length > 0)
+    throw new Error(`--assignment ${unknown.join(', ')}: not in ${options.ref ?? 'HEAD'} (it has ${all.join(', ')})`);
+  const assignments = options.assignments ?? all;
   prepareOut(out, options.force ?? false);
-  const actions = planRelease(files);
+  const actions = planRelease(files, { assignments });
   const leftOut = leftOutOf(files, actions);
   const written: string[] = [];
   files.forEach((file, i) => {
@@ -106,7 +128,7 @@ export function release(outDir: string, options: { force?: boolean; ref?: string
     if (action.kind === 'skip') return;
     const to = join(out, file.path);
     mkdirSync(dirname(to), { recursive: true });
-    writeFileSync(to, releasedBytes(file, action, files, leftOut));
+    writeFileSync(to, releasedBytes(file, action, files, leftOut, assignments));
     written.push(file.path);
     const placed = placedAt(file.path);
     if (placed) {
@@ -121,7 +143,7 @@ export function release(outDir: string, options: { force?: boolean; ref?: string
     written.push('.gitlab-ci.yml');
   }
   checkRelease(out, files, actions, written);
-  return { outDir: out, actions, written };
+  return { outDir: out, actions, written, assignments };
 }
 
 /** The left-out files, and the names of the workspace packages among them. */
@@ -240,10 +262,11 @@ async function main(argv: string[]): Promise<void> {
       ref: { type: 'string', default: 'HEAD' },
       force: { type: 'boolean', default: false },
       verify: { type: 'boolean', default: false },
+      assignment: { type: 'string', multiple: true },
     },
   });
   if (!values.out) throw new Error('--out DIR is required (a new or empty folder for the student repository)');
-  const result = release(values.out, { force: values.force, ref: values.ref });
+  const result = release(values.out, { force: values.force, ref: values.ref, assignments: values.assignment });
   const skipped = result.actions.filter((a) => a.kind === 'skip');
   const stripped = result.actions.filter((a) => a.kind === 'strip');
   console.log(`wrote ${result.written.length} files to ${result.outDir}`);
@@ -261,7 +284,10 @@ async function main(argv: string[]): Promise<void> {
       maxScore: number;
     };
     console.log(`verified: grades the stubs (${report.score}/${report.maxScore})`);
-    const adversary = await gradeReleaseFiles(result.outDir, { log: (line) => console.log(`  ${line}`) });
+    const adversary = await gradeReleaseFiles(result.outDir, {
+      assignments: result.assignments,
+      log: (line) => console.log(`  ${line}`),
+    });
     if (adversary.leaks.length > 0)
       throw new Error(`released files score above the stubs: ${describeLeaks(adversary.leaks)}`);
     console.log(`verified: no released TypeScript file scores above the stubs (${adversary.attempts.length} gradings)`);
