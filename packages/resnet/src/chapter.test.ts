@@ -6,6 +6,9 @@ import { residual, resnet18 } from './chapter.ts';
 import { explain, summaryCommand } from './cli.ts';
 import { PRESETS } from './presets.ts';
 import { resnet } from './resnet.ts';
+import { skipWithoutExerciseBodies } from './test-exercise-bodies.ts';
+
+skipWithoutExerciseBodies('chapter.test.ts');
 
 afterEach(() => {
   tf.disposeVariables();

@@ -1,4 +1,5 @@
-// The chapter's code (d2l 7.6) in TF.js: Residual, resnet_block and ResNet-18, NHWC.
+// The chapter's code (d2l 7.6) in TF.js: Residual, resnet_block and ResNet-18, NHWC. It is the
+// resnet-chapter lab's answer, so its bodies are solution regions: a student release stubs them.
 // The seed's `for my $i (0 .. $num_residuals)` is inclusive in Perl and built three blocks per
 // stage; the book (and the 11,178,378-parameter anchor) has two, as here.
 import * as tf from '@tensorflow/tfjs';
@@ -25,6 +26,7 @@ export function projection(x: T, numChannels: number, strides: number, preset: P
 
 /** 3×3 conv (strides) → BN → ReLU → 3×3 conv → BN, plus the input (or its 1×1 projection), then ReLU. */
 export function residual(x: T, numChannels: number, options: ResidualOptions = {}): T {
+  // BEGIN SOLUTION
   const { use1x1conv = false, strides = 1, preset = PRESETS.d2l, name } = options;
   const bias = hasBias(preset.convBias, true);
   let y = conv(x, preset, { filters: numChannels, kernelSize: 3, strides, bias, name: part(name, '1_conv') });
@@ -33,6 +35,7 @@ export function residual(x: T, numChannels: number, options: ResidualOptions = {
   y = bn(y, preset, part(name, '2_bn'));
   const shortcut = use1x1conv ? projection(x, numChannels, strides, preset, name) : x;
   return relu(add([shortcut, y], part(name, 'add')), options.outName ?? part(name, 'out'));
+  // END SOLUTION
 }
 
 export interface ResnetBlockOptions {
@@ -45,6 +48,7 @@ export interface ResnetBlockOptions {
 
 /** A stage of `numResiduals` residual blocks; all but the first stage halve height and width first. */
 export function resnetBlock(x: T, numChannels: number, numResiduals: number, options: ResnetBlockOptions = {}): T {
+  // BEGIN SOLUTION
   const { firstBlock = false, preset, name } = options;
   let y = x;
   for (let i = 0; i < numResiduals; i++) {
@@ -60,10 +64,12 @@ export function resnetBlock(x: T, numChannels: number, numResiduals: number, opt
     });
   }
   return y;
+  // END SOLUTION
 }
 
 /** The chapter's ResNet-18: stem, four stages of two blocks (64, 128, 256, 512 channels), pool, dense. */
 export function resnet18(options: Partial<NetShape> & { preset?: Preset } = {}): tf.LayersModel {
+  // BEGIN SOLUTION
   const preset = options.preset ?? PRESETS.d2l;
   const shape = netShape(options, preset);
   const input = tf.input({ shape: shape.inputShape, name: 'input' });
@@ -72,4 +78,5 @@ export function resnet18(options: Partial<NetShape> & { preset?: Preset } = {}):
     x = resnetBlock(x, numChannels, 2, { firstBlock: i === 0, preset, name: stageName(preset, i).name });
   });
   return tf.model({ inputs: input, outputs: head(x, preset, shape.numClasses), name: 'resnet18' });
+  // END SOLUTION
 }

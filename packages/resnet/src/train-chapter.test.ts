@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '@course/d2l/model-io';
 import { afterAll, describe, expect, it } from 'vitest';
+import { skipWithoutExerciseBodies } from './test-exercise-bodies.ts';
 import { BOOK_DEFAULTS, defaultOutDir, parseTrainArgs, trainChapter } from './train-chapter.ts';
+
+skipWithoutExerciseBodies('train-chapter.test.ts');
 
 const dirs: string[] = [];
 afterAll(() => {
