@@ -18,7 +18,9 @@ import {
   assignmentsIn,
   gitlabRoot,
   type LeftOut,
+  markedFolders,
   placedAt,
+  placeRule,
   planRelease,
   releasePackageJson,
   STUDENT_README,
@@ -196,7 +198,7 @@ function checkRelease(out: string, files: SourceFile[], actions: Action[], writt
       `solution line in the release at ${l.path}:${l.line} ('${l.text}'); mark it or move the file to an instructor folder`,
     );
   }
-  for (const { id, manifest } of hiddenIds(files, actions)) {
+  for (const { id, manifest } of hiddenIds(files)) {
     const where = writtenText.find((p) => readFileSync(join(out, p), 'utf8').includes(id));
     if (where)
       throw new Error(
@@ -211,13 +213,15 @@ function checkRelease(out: string, files: SourceFile[], actions: Action[], writt
   }
 }
 
-/** The ids of the hidden checks: those of every manifest.json the release leaves out. */
-export function hiddenIds(
-  files: readonly SourceFile[],
-  actions: readonly Action[],
-): Array<{ id: string; manifest: string }> {
-  return files.flatMap((f, i) =>
-    actions[i]?.kind === 'skip' && posix.basename(f.path) === 'manifest.json' && f.text !== undefined
+/**
+ * The ids of the hidden checks: those of every manifest.json that lives in an instructor place (an
+ * assignment's instructor/manifest.json). Another assignment's public manifest is left out of a release
+ * too, but its ids are no secret.
+ */
+export function hiddenIds(files: readonly SourceFile[]): Array<{ id: string; manifest: string }> {
+  const marked = markedFolders(files.map((f) => f.path));
+  return files.flatMap((f) =>
+    posix.basename(f.path) === 'manifest.json' && f.text !== undefined && placeRule(f.path, marked) !== undefined
       ? hiddenCheckIds(f.text).map((id) => ({ id, manifest: f.path }))
       : [],
   );
