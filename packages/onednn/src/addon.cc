@@ -113,9 +113,69 @@ struct Conv {
   size_t weightSize() const { return size_t(kh * kw * ic * oc); }
 };
 
-Conv convOf(const Napi::Value& v) {
-  auto d = ints(v, CONV_DIMS, "conv dims");
+Conv convOf(const std::vector<int64_t>& d) {
   return {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15], d[16], d};
+}
+Conv convOf(const Napi::Value& v) { return convOf(ints(v, CONV_DIMS, "conv dims")); }
+
+/**
+ * The filter taps that meet real input for some output. A 3×3 'same' convolution of a 1×1 plane
+ * (ResNet-18's last stage at 28 px) has one: the other 8 only ever multiply padding, yet oneDNN
+ * reorders, reads and (for the filter gradient) computes all 9, and that stage holds 8 of the
+ * network's 11 M weights. Cutting the filter to its live window drops only exact zeros from every sum.
+ */
+struct Live {
+  bool all = true;
+  int64_t h0 = 0, w0 = 0;
+  Conv sub;  // the same convolution with the live window as its filter and the matching padding
+};
+Live liveOf(const Conv& c) {
+  Live L;
+  if (c.dh != 1 || c.dw != 1) return L;
+  auto taps = [](int64_t k, int64_t size, int64_t out, int64_t stride, int64_t pad) {
+    int64_t first = std::max<int64_t>(0, pad - (out - 1) * stride), last = std::min(k - 1, size - 1 + pad);
+    return last >= first ? std::pair<int64_t, int64_t>{first, last} : std::pair<int64_t, int64_t>{0, k - 1};
+  };
+  auto [h0, h1] = taps(c.kh, c.ih, c.oh, c.sh, c.pt);
+  auto [w0, w1] = taps(c.kw, c.iw, c.ow, c.sw, c.pl);
+  int64_t th = h1 - h0 + 1, tw = w1 - w0 + 1, top = c.pt - h0, left = c.pl - w0;
+  int64_t bottom = (c.oh - 1) * c.sh + th - c.ih - top, right = (c.ow - 1) * c.sw + tw - c.iw - left;
+  if ((th == c.kh && tw == c.kw) || bottom < 0 || right < 0 || top < 0 || left < 0) return L;
+  auto d = c.raw;
+  d[7] = th, d[8] = tw, d[13] = top, d[14] = left, d[15] = bottom, d[16] = right;
+  L.all = false, L.h0 = h0, L.w0 = w0, L.sub = convOf(d);
+  return L;
+}
+
+/** Copy the live window of an HWIO filter out (`in`) or back into a zeroed full filter (`!in`). */
+void liveWindow(const Conv& c, const Live& L, float* full, float* window, bool in) {
+  const size_t block = size_t(c.ic * c.oc);
+  if (!in) std::memset(full, 0, sizeof(float) * c.weightSize());
+  for (int64_t r = 0; r < L.sub.kh; r++)
+    for (int64_t q = 0; q < L.sub.kw; q++) {
+      float* f = full + size_t((L.h0 + r) * c.kw + (L.w0 + q)) * block;
+      float* g = window + size_t(r * L.sub.kw + q) * block;
+      if (in)
+        std::memcpy(g, f, sizeof(float) * block);
+      else
+        std::memcpy(f, g, sizeof(float) * block);
+    }
+}
+
+/** A per-shape scratch filter for live windows, refilled only when the caller's filter key changes. */
+struct Window {
+  std::vector<float> data;
+  double key = -1;
+};
+std::unordered_map<std::string, Window> windows;
+float* windowOf(const Conv& c, const Live& L, float* w, double wkey, char pass) {
+  Window& win = windows[keyOf(pass, c.raw, 0)];
+  win.data.resize(L.sub.weightSize());
+  if (wkey <= 0 || wkey != win.key) {
+    liveWindow(c, L, w, win.data.data(), true);
+    win.key = wkey;
+  }
+  return win.data.data();
 }
 
 /**
@@ -303,6 +363,8 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
     float* y = need(info[3], c.dstSize(), "y");
     bool relu = info[5].ToBoolean();
     double wkey = info[6].IsNumber() ? info[6].As<Napi::Number>().DoubleValue() : 0;
+    Live L = liveOf(c);
+    if (!L.all) w = windowOf(c, L, w, wkey, 'F'), c = L.sub;
     Forward& e = forward(c, b != nullptr, relu);
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, e.src.in(x)}, {DNNL_ARG_WEIGHTS, e.w.get(w, wkey)},
                                          {DNNL_ARG_DST, e.dst.out(y)}};
@@ -359,6 +421,8 @@ Napi::Value Conv2dBackwardData(const Napi::CallbackInfo& info) {
     float* dx = need(info[2], c.srcSize(), "dx");
     if (c.ic <= 4) return backwardDataFewChannels(c, dy, w, dx);
     double wkey = info[4].IsNumber() ? info[4].As<Napi::Number>().DoubleValue() : 0;
+    Live L = liveOf(c);
+    if (!L.all) w = windowOf(c, L, w, wkey, 'D'), c = L.sub;
     BackwardData& e = backwardDataOf(c);
     e.prim.execute(strm(), {{DNNL_ARG_DIFF_DST, e.diffDst.in(dy)},
                             {DNNL_ARG_WEIGHTS, e.w.get(w, wkey)},
@@ -376,6 +440,15 @@ Napi::Value Conv2dBackwardWeights(const Napi::CallbackInfo& info) {
     float* dy = need(info[1], c.dstSize(), "dy");
     float* dw = need(info[2], c.weightSize(), "dw");
     float* db = f32(info[4], size_t(c.oc), "dbias");
+    // With dead taps: the live window's gradient into scratch, then back into a zeroed full filter.
+    Live L = liveOf(c);
+    float* full = dw;
+    if (!L.all) {
+      Window& win = windows[keyOf('W', c.raw, 0)];
+      win.data.resize(L.sub.weightSize());
+      dw = win.data.data();
+      c = L.sub;
+    }
     BackwardWeights& e = backwardWeightsOf(c, db != nullptr);
     e.userDiffWeights.set_data_handle(dw);
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, e.src.in(x)},
@@ -388,6 +461,7 @@ Napi::Value Conv2dBackwardWeights(const Napi::CallbackInfo& info) {
     e.prim.execute(strm(), args);
     if (e.reordered) e.unpack.execute(strm(), e.diffWeights, e.userDiffWeights);
     strm().wait();
+    if (!L.all) liveWindow(convOf(info[3]), L, full, dw, false);
   });
 }
 

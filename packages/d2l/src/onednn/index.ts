@@ -13,8 +13,9 @@ import { availableParallelism } from 'node:os';
 import { loadOnednn, type OnednnAddon } from '@course/onednn';
 import * as tf from '@tensorflow/tfjs';
 import { batchNormKernels, momentsHooks, registerOnednnGradients } from './batch-norm.ts';
-import { type KernelContext, onednnKernels } from './kernels.ts';
+import { type KernelContext, onednnKernels, values } from './kernels.ts';
 import { isZeroView, markEscaped, release } from './pool.ts';
+import { patchSgd, SGD_UPDATE, sgdUpdateKernel } from './sgd.ts';
 
 export const ONEDNN_BACKEND = 'onednn';
 
@@ -99,7 +100,11 @@ export function registerOnednnBackend(): OnednnAddon {
       return k.kernelFunc;
     },
   };
-  const ours = { ...onednnKernels(ctx, momentsHooks), ...batchNormKernels(ctx) };
+  const ours = {
+    ...onednnKernels(ctx, momentsHooks),
+    ...batchNormKernels(ctx),
+    [SGD_UPDATE]: sgdUpdateKernel(ctx, values),
+  };
   for (const [kernelName, k] of cpuKernels) {
     if (!(kernelName in ours))
       tf.registerKernel({ ...k, backendName: ONEDNN_BACKEND, kernelFunc: viewsEscape(k.kernelFunc) });
@@ -107,6 +112,7 @@ export function registerOnednnBackend(): OnednnAddon {
   for (const [kernelName, kernelFunc] of Object.entries(ours)) {
     tf.registerKernel({ kernelName, backendName: ONEDNN_BACKEND, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   }
+  patchSgd();
   registered = addon;
   return addon;
 }
