@@ -17,7 +17,7 @@ export const USAGE = `usage: pnpm assign [NAME...] [--check] [--release DIR [--v
   NAME        an assignment (a folder of assignments/); default: every one
   --check     write nothing; exit 1 when a stub, handout or expected file is stale
   --measure-training   train the reference (seeds 0, 1, 2) and set each training check's threshold
-  --release   after writing, make the student release in DIR (see docs/release.md)`;
+  --release   after writing, make the student release in DIR (see docs/instructor/release.md)`;
 
 export interface Output {
   path: string;
