@@ -69,6 +69,20 @@ describe('readSubmission', () => {
     expect(s.hash).toBe(readSubmission(alone).hash);
   });
 
+  it('bounds the source files in all: the file that would pass 4 MB is refused, the earlier ones are read', () => {
+    const dir = scratch();
+    const names = Array.from({ length: 17 }, (_, i) => `part${String(i).padStart(2, '0')}.ts`);
+    for (const name of names) writeFileSync(join(dir, name), `// ${'x'.repeat(250 * 1024)}\n`);
+    const s = readSubmission(dir);
+    expect(s.files.size).toBe(16);
+    expect(s.refused).toEqual([
+      {
+        file: 'part16.ts',
+        reason: expect.stringMatching(/^over what is left of the 4 MB all source files may take together/),
+      },
+    ]);
+  });
+
   it('refuses a submission folder that is itself a link, and batch mode lists it so the refusal is reported', async () => {
     const root = scratch();
     const real = scratch();

@@ -93,7 +93,11 @@ function readRegular(path: string, seen: Stats, limit: number): Buffer | string 
 }
 
 function tooBig(size: number, limit: number): string {
-  return `${size > limit ? `over ${Math.round(limit / 1024)} KB` : 'too big'} (${size.toLocaleString('en-US')} bytes; the limit keeps grading within its memory and time)`;
+  const bound =
+    limit < MAX_FILE_BYTES
+      ? `over what is left of the ${MAX_TOTAL_BYTES / 1024 / 1024} MB all source files may take together`
+      : `over ${Math.round(limit / 1024)} KB`;
+  return `${bound} (${size.toLocaleString('en-US')} bytes; the limit keeps grading within its memory and time)`;
 }
 
 /** List and read a submission folder: every accepted file, every refused entry, and the hash. */
