@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import {
+  asBlock,
   type BlockSignature,
   type ModelSummary,
   type NetLayout,
@@ -141,16 +142,9 @@ function blockStructure(fn: BlockFn, cases: BlockCase[]): CheckExpectation {
   return {
     kind: 'block-structure',
     cases: cases.map((k) => {
-      const layout = canonicalOf(`${fn} structure`, (conv) => blockModel(fn, conv, k), layoutOf);
-      const block = layout.blocks[0];
-      if (!block || layout.blocks.length !== 1) throw new Error(`${fn}: the reference block has no single addition`);
-      // As the structure check reads a block model: what precedes the fork belongs to both paths.
-      return {
-        ...k,
-        branch: [...layout.stem, ...block.branch],
-        shortcut: [...layout.stem, ...block.shortcut],
-        after: [...block.after, ...layout.head],
-      };
+      const block = asBlock(canonicalOf(`${fn} structure`, (conv) => blockModel(fn, conv, k), layoutOf));
+      if ('error' in block) throw new Error(`${fn}: the reference block: ${block.error}`);
+      return { ...k, ...block };
     }),
   };
 }

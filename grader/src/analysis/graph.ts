@@ -30,21 +30,34 @@ export interface BlockBranches {
  */
 export function readBlock(g: CanonicalGraph): BlockBranches | { error: string } {
   const adds = g.nodes.filter((n) => n.kind === 'Add').length;
-  if (adds === 0) return { error: 'found no addition (tf.layers.add): the block has no shortcut' };
   if (adds > 1)
     return {
       error: `found ${adds} additions in one block; a residual block adds its branch to its shortcut once`,
     };
+  const sig = asBlock(netLayout(g));
   const s = g.segments;
-  if ('error' in s) return s;
-  const block = s.blocks[0];
-  if (!block) return { error: 'found no addition (tf.layers.add): the block has no shortcut' };
-  const branch = [...s.stem, ...block.branch];
+  if ('error' in sig) return sig;
+  if ('error' in s) return { error: s.error };
+  const branch = [...s.stem, ...(s.blocks[0]?.branch ?? [])];
   return {
-    branch: kindsOf(g, branch),
-    shortcut: kindsOf(g, [...s.stem, ...block.shortcut]),
-    after: kindsOf(g, [...block.after, ...s.head]),
+    ...sig,
     branchLayers: branch.map((i) => g.nodes[i]).flatMap((n) => (n && n.trainable > 0 ? [n.layer] : [])),
+  };
+}
+
+/** A standalone block model's layout as one block: the stem on both paths, the head after the addition. */
+export function asBlock(layout: NetLayout | { error: string }): BlockSignature | { error: string } {
+  if ('error' in layout) return layout;
+  const [block, ...more] = layout.blocks;
+  if (!block) return { error: 'found no addition (tf.layers.add): the block has no shortcut' };
+  if (more.length)
+    return {
+      error: `found ${more.length + 1} additions in one block; a residual block adds its branch to its shortcut once`,
+    };
+  return {
+    branch: [...layout.stem, ...block.branch],
+    shortcut: [...layout.stem, ...block.shortcut],
+    after: [...block.after, ...layout.head],
   };
 }
 
