@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  asBlock,
   type BlockSignature,
   type ModelSummary,
   type NetLayout,
@@ -137,16 +138,9 @@ function expectationOf(
         return {
           kind: 'block-structure',
           cases: blockCases.map((k, i) => {
-            const layout = canonical(i, layoutOf);
-            const only = layout.blocks[0];
-            if (!only || layout.blocks.length !== 1)
-              throw new Error(`${c.id}: the reference block has no single addition`);
-            return {
-              ...k,
-              branch: [...layout.stem, ...only.branch],
-              shortcut: [...layout.stem, ...only.shortcut],
-              after: [...only.after, ...layout.head],
-            };
+            const only = asBlock(canonical(i, layoutOf));
+            if ('error' in only) throw new Error(`${c.id}: the reference block: ${only.error}`);
+            return { ...k, ...only };
           }),
         };
       return {
