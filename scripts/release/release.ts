@@ -144,7 +144,7 @@ export function release(outDir: string, options: ReleaseOptions = {}): ReleaseRe
     writeFileSync(join(out, '.gitlab-ci.yml'), gitlab);
     written.push('.gitlab-ci.yml');
   }
-  checkRelease(out, files, actions, written);
+  checkRelease(out, files, written);
   return { outDir: out, actions, written, assignments };
 }
 
@@ -183,7 +183,7 @@ export function deadLinks(out: string, written: readonly string[]): Array<{ path
 }
 
 /** Throws at the first solution line, hidden check id or dead link found in the written files. */
-function checkRelease(out: string, files: SourceFile[], actions: Action[], written: string[]): void {
+function checkRelease(out: string, files: SourceFile[], written: string[]): void {
   const textFiles = files.flatMap(({ path, text }) => (text === undefined ? [] : [{ path, text }]));
   const writtenText = written.filter((p) => !readFileSync(join(out, p)).includes(0));
   const released = new Set(written);
@@ -241,7 +241,21 @@ export function runIn(dir: string, args: string[], timeoutMs = 600_000): string 
   if (r.error) throw new Error(`pnpm ${args.join(' ')} could not run: ${r.error.message}`);
   // grade exits non-zero when checks fail; that is a result, not an error, as long as it printed a report.
   if (r.status !== 0 && !(args[0] === 'grade' && r.stdout.trim().startsWith('{'))) {
-    const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-15).join('\n  ');
+    const output = `${r.stdout}\n${r.stderr}`;
+    // A test run: name every failed test (the last lines hold only the last failure's trace).
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: vitest colours its output
+    const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
+    const failed = [
+      ...new Set(
+        plain
+          .split('\n')
+          .filter((l) => /^\s*FAIL\s/.test(l))
+          .map((l) => l.trim()),
+      ),
+    ];
+    const tail = (
+      args[0] === 'test' && failed.length ? [...failed, testTally(plain)] : plain.trim().split('\n').slice(-15)
+    ).join('\n  ');
     throw new Error(`pnpm ${args.join(' ')} failed in ${dir} (exit ${r.status}):\n  ${tail}`);
   }
   return `${r.stdout}${args[0] === 'test' ? r.stderr : ''}`;
