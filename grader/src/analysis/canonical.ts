@@ -460,56 +460,61 @@ export function modelCounts(model: tf.LayersModel): { trainable: number; total: 
   return paramTotals(model.layers.map((l) => ({ trainable: size(l.trainableWeights), total: size(l.weights) })));
 }
 
+/**
+ * A two-way convention in words: all the first way, all the second (unnamed when `second` is undefined,
+ * the default not worth a word), or how many of how many went the first way.
+ */
+function twoWay(
+  first: number,
+  second: number,
+  words: [string, string | undefined],
+  some: (n: number, of: number) => string,
+): string | undefined {
+  if (first + second === 0) return undefined;
+  return second === 0 ? words[0] : first === 0 ? words[1] : some(first, first + second);
+}
+
 /** The conventions in words, with the published source they match when one does. */
 export function describeConventions(c: Conventions): string {
-  const parts: string[] = [];
-  const mixed = (n: number, of: number, what: string) => `${what} in ${n} of ${of}`;
-  const stride = c.strideOn.first1x1 + c.strideOn['3x3'];
-  if (stride)
-    parts.push(
-      c.strideOn['3x3'] === 0
-        ? 'stride on the first 1×1'
-        : c.strideOn.first1x1 === 0
-          ? 'stride on the 3×3'
-          : mixed(c.strideOn.first1x1, stride, 'stride on the first 1×1'),
-    );
-  const convs = c.convBias.on + c.convBias.off;
-  if (convs)
-    parts.push(
-      c.convBias.off === 0
-        ? 'conv bias on'
-        : c.convBias.on === 0
-          ? 'conv bias off'
-          : `conv bias on ${c.convBias.on} of ${convs} convolutions`,
-    );
-  const proj = c.projectionBn.with + c.projectionBn.without;
-  if (proj)
-    parts.push(
-      c.projectionBn.without === 0
-        ? 'BN on the projection'
-        : c.projectionBn.with === 0
-          ? 'no BN on the projection'
-          : mixed(c.projectionBn.with, proj, 'BN on the projection'),
-    );
-  const reads = c.shortcutInput.x + c.shortcutInput.preactivated;
-  if (reads && c.shortcutInput.preactivated)
-    parts.push(
-      c.shortcutInput.x === 0
-        ? 'projection reads the pre-activated x'
-        : mixed(c.shortcutInput.preactivated, reads, 'projection reads the pre-activated x'),
-    );
-  if (c.padding.explicit)
-    parts.push(
-      c.padding.same === 0
-        ? 'explicit zero-padding'
-        : `explicit zero-padding on ${c.padding.explicit} of ${c.padding.explicit + c.padding.same} layers`,
-    );
   const forms = [
     c.relu.layer && 'tf.layers.reLU()',
     c.relu.activation && "activation('relu')",
     c.relu.fused && "the layer's own activation: 'relu'",
   ].filter(Boolean);
-  if (forms.length && !(forms.length === 1 && c.relu.layer)) parts.push(`ReLU as ${forms.join(' and ')}`);
+  const parts = [
+    twoWay(
+      c.strideOn.first1x1,
+      c.strideOn['3x3'],
+      ['stride on the first 1×1', 'stride on the 3×3'],
+      (n, of) => `stride on the first 1×1 in ${n} of ${of}`,
+    ),
+    twoWay(
+      c.convBias.on,
+      c.convBias.off,
+      ['conv bias on', 'conv bias off'],
+      (n, of) => `conv bias on ${n} of ${of} convolutions`,
+    ),
+    twoWay(
+      c.projectionBn.with,
+      c.projectionBn.without,
+      ['BN on the projection', 'no BN on the projection'],
+      (n, of) => `BN on the projection in ${n} of ${of}`,
+    ),
+    twoWay(
+      c.shortcutInput.preactivated,
+      c.shortcutInput.x,
+      ['projection reads the pre-activated x', undefined],
+      (n, of) => `projection reads the pre-activated x in ${n} of ${of}`,
+    ),
+    twoWay(
+      c.padding.explicit,
+      c.padding.same,
+      ['explicit zero-padding', undefined],
+      (n, of) => `explicit zero-padding on ${n} of ${of} layers`,
+    ),
+    // tf.layers.reLU() alone is the chapter's way, not worth a word.
+    forms.length && !(forms.length === 1 && c.relu.layer) ? `ReLU as ${forms.join(' and ')}` : undefined,
+  ].filter((p): p is string => Boolean(p));
   const source = publishedSource(c);
   return source ? `${source}: ${parts.join(', ')}` : parts.join(', ');
 }
