@@ -597,16 +597,31 @@ void sumRows(const float* x, int64_t p, int64_t q, double* out) {
   }
 }
 
-// sumLeading(x, p, q, out, scale): out[q] = scale · Σ over the p leading rows (Sum and Mean over leading axes).
-Napi::Value SumLeading(const Napi::CallbackInfo& info) {
+// sumAxes(x, outer, p, q, out, scale): out[o,k] = scale · Σ_i x[o,i,k], x seen as [outer, p, q]: Sum
+// and Mean over leading axes (outer = 1: BatchNorm statistics, bias gradients) or over a block of
+// middle axes (global average pooling: [N, H·W, C]).
+Napi::Value SumAxes(const Napi::CallbackInfo& info) {
   return guarded(info, [&] {
-    int64_t p = info[1].As<Napi::Number>().Int64Value(), q = info[2].As<Napi::Number>().Int64Value();
-    float* x = need(info[0], size_t(p * q), "x");
-    float* out = need(info[3], size_t(q), "out");
-    double scale = info[4].As<Napi::Number>().DoubleValue();
-    std::vector<double> s(q);
-    sumRows(x, p, q, s.data());
-    for (int64_t k = 0; k < q; k++) out[k] = float(s[k] * scale);
+    int64_t outer = info[1].As<Napi::Number>().Int64Value(), p = info[2].As<Napi::Number>().Int64Value(),
+            q = info[3].As<Napi::Number>().Int64Value();
+    float* x = need(info[0], size_t(outer * p * q), "x");
+    float* out = need(info[4], size_t(outer * q), "out");
+    double scale = info[5].As<Napi::Number>().DoubleValue();
+    if (outer == 1) {
+      std::vector<double> s(q);
+      sumRows(x, p, q, s.data());
+      for (int64_t k = 0; k < q; k++) out[k] = float(s[k] * scale);
+      return;
+    }
+#pragma omp parallel for schedule(static) if (outer * p * q >= 32768)
+    for (int64_t o = 0; o < outer; o++) {
+      std::vector<double> s(size_t(q), 0.0);
+      for (int64_t i = 0; i < p; i++) {
+        const float* row = x + (o * p + i) * q;
+        for (int64_t k = 0; k < q; k++) s[size_t(k)] += row[k];
+      }
+      for (int64_t k = 0; k < q; k++) out[o * q + k] = float(s[size_t(k)] * scale);
+    }
   });
 }
 
@@ -744,26 +759,29 @@ Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
 
 // ---------------------------------------------------------------- element-wise (the step's full-size passes)
 
-// binary(op, a, b, out, n, bn): out[i] = a[i] op b[i mod bn] (b repeats along a's last axes:
-// same shape, a per-channel vector or a scalar). op: 0 add, 1 sub, 2 mul, 3 (a−b)², 4 a·(b>0) (ReLU's
-// gradient, with b the ReLU's input or output).
+// binary(op, a, b, out, outer, p, q): out[o,i,k] = a[o,i,k] op b[o,k], with a seen as [outer, p, q] and
+// b as [outer, q] repeated p times along the middle: same shape (p = 1), a per-channel vector
+// (outer = 1), a scalar (outer = q = 1), a global-pooling gradient ([N,1,1,C] against [N,H,W,C]).
+// op: 0 add, 1 sub, 2 mul, 3 (a−b)², 4 a·(b>0) (ReLU's gradient, b the ReLU's input), and 5–7 the
+// same as 1–3 with the operands swapped (b op a) for when the broadcast one is on the left.
 template <typename F>
-void rowsOf(const float* a, const float* b, float* out, int64_t n, int64_t bn, F f) {
-  bool par = n >= 32768;
-  if (bn == n) {  // same shape: one flat loop, split over the threads
+void broadcastOf(const float* a, const float* b, float* out, int64_t outer, int64_t p, int64_t q, F f) {
+  const int64_t n = outer * p * q;
+  const bool par = n >= 32768;
+  if (p == 1) {  // same shape: one flat loop, split over the threads
 #pragma omp parallel for schedule(static) if (par)
     for (int64_t i = 0; i < n; i++) out[i] = f(a[i], b[i]);
-  } else if (bn == 1) {  // a scalar
+  } else if (q == 1 && outer == 1) {  // a scalar
     const float s = b[0];
 #pragma omp parallel for schedule(static) if (par)
     for (int64_t i = 0; i < n; i++) out[i] = f(a[i], s);
   } else {
-    const int64_t rows = n / bn;
 #pragma omp parallel for schedule(static) if (par)
-    for (int64_t r = 0; r < rows; r++) {
-      const float* ar = a + r * bn;
-      float* o = out + r * bn;
-      for (int64_t k = 0; k < bn; k++) o[k] = f(ar[k], b[k]);
+    for (int64_t r = 0; r < outer * p; r++) {
+      const float* ar = a + r * q;
+      const float* br = b + (r / p) * q;
+      float* o = out + r * q;
+      for (int64_t k = 0; k < q; k++) o[k] = f(ar[k], br[k]);
     }
   }
 }
@@ -771,17 +789,21 @@ void rowsOf(const float* a, const float* b, float* out, int64_t n, int64_t bn, F
 Napi::Value Binary(const Napi::CallbackInfo& info) {
   return guarded(info, [&] {
     int op = info[0].As<Napi::Number>().Int32Value();
-    int64_t n = info[4].As<Napi::Number>().Int64Value(), bn = info[5].As<Napi::Number>().Int64Value();
-    if (bn <= 0 || n % bn != 0) throw Fail{"b must tile a"};
-    float* a = need(info[1], size_t(n), "a");
-    float* b = need(info[2], size_t(bn), "b");
-    float* out = need(info[3], size_t(n), "out");
+    int64_t outer = info[4].As<Napi::Number>().Int64Value(), p = info[5].As<Napi::Number>().Int64Value(),
+            q = info[6].As<Napi::Number>().Int64Value();
+    if (outer < 1 || p < 1 || q < 1) throw Fail{"bad broadcast"};
+    float* a = need(info[1], size_t(outer * p * q), "a");
+    float* b = need(info[2], size_t(outer * q), "b");
+    float* out = need(info[3], size_t(outer * p * q), "out");
     switch (op) {
-      case 0: rowsOf(a, b, out, n, bn, [](float x, float y) { return x + y; }); break;
-      case 1: rowsOf(a, b, out, n, bn, [](float x, float y) { return x - y; }); break;
-      case 2: rowsOf(a, b, out, n, bn, [](float x, float y) { return x * y; }); break;
-      case 3: rowsOf(a, b, out, n, bn, [](float x, float y) { return (x - y) * (x - y); }); break;
-      case 4: rowsOf(a, b, out, n, bn, [](float x, float y) { return y > 0.f ? x : 0.f; }); break;
+      case 0: broadcastOf(a, b, out, outer, p, q, [](float x, float y) { return x + y; }); break;
+      case 1: broadcastOf(a, b, out, outer, p, q, [](float x, float y) { return x - y; }); break;
+      case 2: broadcastOf(a, b, out, outer, p, q, [](float x, float y) { return x * y; }); break;
+      case 3: broadcastOf(a, b, out, outer, p, q, [](float x, float y) { return (x - y) * (x - y); }); break;
+      case 4: broadcastOf(a, b, out, outer, p, q, [](float x, float y) { return y > 0.f ? x : 0.f; }); break;
+      case 5: broadcastOf(a, b, out, outer, p, q, [](float x, float y) { return y - x; }); break;
+      case 6: broadcastOf(a, b, out, outer, p, q, [](float x, float y) { return y * x; }); break;
+      case 7: broadcastOf(a, b, out, outer, p, q, [](float x, float y) { return (y - x) * (y - x); }); break;
       default: throw Fail{"unknown binary op"};
     }
   });
@@ -870,7 +892,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("convImpl", Napi::Function::New(env, ConvImpl));
   exports.Set("maxPool", Napi::Function::New(env, MaxPool));
   exports.Set("maxPoolGrad", Napi::Function::New(env, MaxPoolGrad));
-  exports.Set("sumLeading", Napi::Function::New(env, SumLeading));
+  exports.Set("sumAxes", Napi::Function::New(env, SumAxes));
   exports.Set("meanSquaredDeviation", Napi::Function::New(env, MeanSquaredDeviation));
   exports.Set("scaleShift", Napi::Function::New(env, ScaleShift));
   exports.Set("batchNormSums", Napi::Function::New(env, BatchNormSums));

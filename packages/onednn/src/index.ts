@@ -14,8 +14,17 @@ export type ConvDims = number[];
 /** [n, ih, iw, c, oh, ow, kh, kw, strideH, strideW, padTop, padLeft, padBottom, padRight] */
 export type PoolDims = number[];
 
-/** Element-wise ops of `binary`: out[i] = a[i] op b[i mod b.length]. */
-export const BINARY = { add: 0, sub: 1, mul: 2, squaredDifference: 3, reluGrad: 4 } as const;
+/** Element-wise ops of `binary`; the `swapped` ones compute b op a (the broadcast operand on the left). */
+export const BINARY = {
+  add: 0,
+  sub: 1,
+  mul: 2,
+  squaredDifference: 3,
+  reluGrad: 4,
+  swappedSub: 5,
+  swappedMul: 6,
+  swappedSquaredDifference: 7,
+} as const;
 /** Ops of `scalar`: a·s, a + s, max(a, 0), a − s·b. */
 export const SCALAR = { mul: 0, add: 1, relu: 2, axpy: 3 } as const;
 
@@ -46,7 +55,8 @@ export interface OnednnAddon {
   convImpl(kind: 'f' | 'd' | 'w', dims: ConvDims): string;
   maxPool(x: Float32Array, y: Float32Array, dims: PoolDims): void;
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, dims: PoolDims): void;
-  sumLeading(x: Float32Array, p: number, q: number, out: Float32Array, scale: number): void;
+  /** out[o,k] = scale · Σ_i x[o,i,k], x seen as [outer, p, q]. */
+  sumAxes(x: Float32Array, outer: number, p: number, q: number, out: Float32Array, scale: number): void;
   meanSquaredDeviation(x: Float32Array, mean: Float32Array, p: number, q: number, out: Float32Array): void;
   scaleShift(
     x: Float32Array,
@@ -77,7 +87,8 @@ export interface OnednnAddon {
     p: number,
     q: number,
   ): void;
-  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, n: number, bn: number): void;
+  /** out[o,i,k] = a[o,i,k] op b[o,k]: a seen as [outer, p, q], b as [outer, q] repeated along the middle. */
+  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, outer: number, p: number, q: number): void;
   scalar(op: number, a: Float32Array, s: number, out: Float32Array, n: number, b?: Float32Array): void;
 }
 

@@ -10,6 +10,7 @@
 // dmean and dvariance; the zeros are marked (kernels.ts `knownZero`) so the moments ops' gradients
 // return zeros without a pass and Add skips adding them. Any other use of FusedBatchNorm (statistics
 // from elsewhere, e.g. trainable ones) gets the five ordinary partial gradients.
+import { BINARY } from '@course/onednn';
 import * as tf from '@tensorflow/tfjs';
 import { type KernelContext, knownZero, type MomentsHooks, make, RELU_GRAD, values, zeros } from './kernels.ts';
 import { alloc } from './pool.ts';
@@ -120,7 +121,7 @@ function batchNormGrad(ctx: KernelContext) {
       const outs = [make(backend, shape, dx), zeros(backend, [c]), zeros(backend, [c])];
       return [...outs, make(backend, [c], dScale), make(backend, [c], dOffset)];
     }
-    ctx.addon.binary(0 + 2, dyv, k1, dx, n, c); // BINARY.mul: dx = dy · factor
+    ctx.addon.binary(BINARY.mul, dyv, k1, dx, 1, n / c, c); // dx = dy · factor
     const dMean = Float32Array.from(k1, (f, k) => -f * (sumDy[k] as number));
     const dVar = Float32Array.from(rstd, (r, k) => -0.5 * r * r * r * (gamma[k] as number) * (sumDyX[k] as number));
     return [

@@ -127,7 +127,9 @@ describe.skipIf(!load.ok)('onednn backend', () => {
     { shape: [32, 7, 7, 64], axis: [0, 1, 2] },
     { shape: [4, 3, 4096], axis: [0] },
     { shape: [4096, 3], axis: [-2] },
-    { shape: [8, 5, 6], axis: [1] }, // not leading: the cpu kernel
+    { shape: [32, 3, 3, 512], axis: [1, 2] }, // global average pooling: a middle block
+    { shape: [8, 5, 6], axis: [1] },
+    { shape: [8, 5, 6], axis: [0, 2] }, // not one block: the cpu kernel
   ])('Sum and Mean equal cpu: $shape over $axis', async (c) => {
     const run = () =>
       tf.tidy(() => {
@@ -148,8 +150,10 @@ describe.skipIf(!load.ok)('onednn backend', () => {
     { a: [16, 8, 8, 64], b: [16, 8, 8, 64] },
     { a: [16, 8, 8, 64], b: [64] }, // per channel
     { a: [1, 1, 1, 64], b: [16, 8, 8, 64] }, // broadcast on the left
+    { a: [16, 1, 1, 64], b: [16, 8, 8, 64] }, // global pooling's gradient: a middle block, on the left
+    { a: [16, 8, 8, 64], b: [16, 1, 1, 64] }, // and on the right
     { a: [16, 8, 8, 64], b: [] }, // scalar
-    { a: [16, 8, 8, 64], b: [16, 1, 1, 64] }, // a real broadcast: the cpu kernel
+    { a: [16, 8, 8, 64], b: [1, 8, 1, 64] }, // two broadcast blocks: the cpu kernel
   ])('element-wise ops equal cpu: $a with $b', async ({ a, b }) => {
     const run = () =>
       tf.tidy(() => {

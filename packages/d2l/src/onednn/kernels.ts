@@ -236,58 +236,85 @@ function maxPoolGrad(ctx: KernelContext): Kernel {
   };
 }
 
-// ---------------------------------------------------------------- reductions over leading axes
+// ---------------------------------------------------------------- reductions over a block of axes
 
-/** x seen as [p, q] rows when `axis` is its leading axes (BatchNorm statistics, bias gradients). */
-function leadingRows(x: TensorInfo, axis: unknown): { p: number; q: number; k: number } | undefined {
-  const k = leadingAxes(axis as number | number[], x.shape.length);
-  if (k === 0 || x.dtype !== 'float32') return undefined;
-  return { p: size(x.shape.slice(0, k)), q: size(x.shape.slice(k)), k };
+/**
+ * x seen as [outer, p, q] when `axis` is one contiguous block of its axes: the leading ones (outer = 1:
+ * BatchNorm statistics, bias gradients) or middle ones (global average pooling over H, W of NHWC).
+ */
+function reducedBlock(x: TensorInfo, axis: unknown): { outer: number; p: number; q: number } | undefined {
+  if (x.dtype !== 'float32' || axis === undefined) return undefined;
+  const rank = x.shape.length;
+  const axes = [...new Set((Array.isArray(axis) ? axis : [axis as number]).map((a) => (a < 0 ? a + rank : a)))].sort(
+    (a, b) => a - b,
+  );
+  const [first, last] = [axes[0] as number, axes.at(-1) as number];
+  if (axes.length === 0 || last - first + 1 !== axes.length || axes.length === rank) return undefined;
+  return {
+    outer: size(x.shape.slice(0, first)),
+    p: size(x.shape.slice(first, last + 1)),
+    q: size(x.shape.slice(last + 1)),
+  };
 }
 
-function reduceLeading(ctx: KernelContext, name: 'Sum' | 'Mean'): Kernel {
+/** x seen as [p, q] rows when `axis` is its leading axes (the statistics tf.moments takes over a batch). */
+function leadingRows(x: TensorInfo, axis: unknown): boolean {
+  return leadingAxes(axis as number | number[], x.shape.length) > 0 && x.dtype === 'float32';
+}
+
+function reduceAxes(ctx: KernelContext, name: 'Sum' | 'Mean'): Kernel {
   return (args) => {
     const { x } = args.inputs as { x: TensorInfo };
     const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
-    const rows = leadingRows(x, axis);
-    if (!rows || rows.p < 2 || rows.q === 0) return ctx.stock(name)(args as never) as TensorInfo;
-    const out = new Float32Array(rows.q);
-    ctx.addon.sumLeading(values(args.backend, x), rows.p, rows.q, out, name === 'Mean' ? 1 / rows.p : 1);
-    const rest = x.shape.slice(rows.k);
-    const shape = keepDims ? [...x.shape.slice(0, rows.k).map(() => 1), ...rest] : rest;
+    const block = reducedBlock(x, axis);
+    if (!block || block.p < 2 || block.q === 0 || block.outer === 0)
+      return ctx.stock(name)(args as never) as TensorInfo;
+    const out = new Float32Array(block.outer * block.q);
+    const { outer, p, q } = block;
+    ctx.addon.sumAxes(values(args.backend, x), outer, p, q, out, name === 'Mean' ? 1 / p : 1);
+    const reduced = new Set(tf.util.parseAxisParam(axis, x.shape));
+    const shape = x.shape.flatMap((d, i) => (reduced.has(i) ? (keepDims ? [1] : []) : [d]));
     return make(args.backend, shape, out);
   };
 }
 
 // ---------------------------------------------------------------- element-wise
 
-/** How b repeats along a: same shape, or a's trailing axes (after dropping b's leading 1s). */
-function tiles(a: readonly number[], b: readonly number[]): boolean {
-  let i = 0;
-  while (i < b.length && b[i] === 1) i++;
-  const tail = b.slice(i);
-  if (tail.length > a.length) return false;
-  const aTail = a.slice(a.length - tail.length);
-  return tail.every((d, j) => d === aTail[j]) && b.length <= a.length;
+/**
+ * b against a as [outer, p, q] × [outer, q]: b equals a except for one block of axes where it is 1
+ * (after b's missing leading axes count as 1s). Same shape, per-channel, scalar, [N,1,1,C] broadcasts.
+ */
+export function broadcastBlock(
+  a: readonly number[],
+  b: readonly number[],
+): { outer: number; p: number; q: number } | undefined {
+  if (b.length > a.length) return undefined;
+  const full = [...Array(a.length - b.length).fill(1), ...b] as number[];
+  let lo = 0;
+  while (lo < a.length && full[lo] === a[lo]) lo++;
+  let hi = a.length;
+  while (hi > lo && full[hi - 1] === a[hi - 1]) hi--;
+  for (let i = lo; i < hi; i++) if (full[i] !== 1) return undefined;
+  return { outer: size(a.slice(0, lo)), p: size(a.slice(lo, hi)), q: size(a.slice(hi)) };
 }
 
-const COMMUTATIVE = new Set(['Add', 'Multiply']);
-const BINARY_OPS: Record<string, number> = {
-  Add: BINARY.add,
-  Sub: BINARY.sub,
-  Multiply: BINARY.mul,
-  SquaredDifference: BINARY.squaredDifference,
+const BINARY_OPS: Record<string, [number, number | undefined]> = {
+  // [a op b, b op a] (the second for a broadcast operand on the left)
+  Add: [BINARY.add, BINARY.add],
+  Sub: [BINARY.sub, BINARY.swappedSub],
+  Multiply: [BINARY.mul, BINARY.swappedMul],
+  SquaredDifference: [BINARY.squaredDifference, BINARY.swappedSquaredDifference],
 };
 /** Below this many elements the JavaScript loop is as fast as a call into the addon. */
 const SMALL = 4096;
 
 function binary(ctx: KernelContext, name: string): Kernel {
-  const op = BINARY_OPS[name] as number;
+  const [op, swappedOp] = BINARY_OPS[name] as [number, number];
   return (args) => {
-    let { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
     const { backend } = args;
     if (name === 'Add' && a.shape.join() === b.shape.join()) {
-      // Accumulating a zero gradient (batch-norm-training.ts): the other term is the sum, no pass.
+      // Accumulating a zero gradient (batch-norm.ts): the other term is the sum, no pass.
       const other = knownZero.has(b.dataId) ? a : knownZero.has(a.dataId) ? b : undefined;
       if (other) {
         (backend as CpuBackend).incRef(other.dataId);
@@ -295,13 +322,14 @@ function binary(ctx: KernelContext, name: string): Kernel {
       }
     }
     if (!float(a, b) || a.dtype !== b.dtype) return ctx.stock(name)(args as never) as TensorInfo;
-    if (!tiles(a.shape, b.shape) && COMMUTATIVE.has(name) && tiles(b.shape, a.shape)) [a, b] = [b, a];
-    const n = size(a.shape);
-    if (!tiles(a.shape, b.shape) || n < SMALL || size(b.shape) === 0)
-      return ctx.stock(name)(args as never) as TensorInfo;
+    const right = broadcastBlock(a.shape, b.shape);
+    const left = right ? undefined : broadcastBlock(b.shape, a.shape);
+    const [big, small, block, code] = right ? [a, b, right, op] : [b, a, left, swappedOp];
+    const n = size(big.shape);
+    if (!block || n < SMALL || size(small.shape) === 0) return ctx.stock(name)(args as never) as TensorInfo;
     const out = alloc(n);
-    ctx.addon.binary(op, values(backend, a), values(backend, b), out, n, size(b.shape));
-    return make(backend, [...a.shape], out);
+    ctx.addon.binary(code, values(backend, big), values(backend, small), out, block.outer, block.p, block.q);
+    return make(backend, [...big.shape], out);
   };
 }
 
@@ -323,7 +351,7 @@ function square(ctx: KernelContext): Kernel {
     if (x.dtype !== 'float32' || n < SMALL) return ctx.stock('Square')(args as never) as TensorInfo;
     const out = alloc(n);
     const xs = values(args.backend, x);
-    ctx.addon.binary(BINARY.mul, xs, xs, out, n, n);
+    ctx.addon.binary(BINARY.mul, xs, xs, out, 1, 1, n);
     return make(args.backend, [...x.shape], out);
   };
 }
@@ -336,7 +364,7 @@ function reluGrad(ctx: KernelContext): Kernel {
     const { dy, x } = args.inputs as { dy: TensorInfo; x: TensorInfo };
     const n = size(x.shape);
     const out = alloc(n);
-    ctx.addon.binary(BINARY.reluGrad, values(args.backend, dy), values(args.backend, x), out, n, n);
+    ctx.addon.binary(BINARY.reluGrad, values(args.backend, dy), values(args.backend, x), out, 1, 1, n);
     return make(args.backend, [...x.shape], out);
   };
 }
@@ -370,9 +398,9 @@ export function onednnKernels(ctx: KernelContext, hooks: MomentsHooks): Record<s
     Conv2DBackpropFilter: conv2dBackpropFilter(ctx),
     MaxPool: maxPool(ctx),
     MaxPoolGrad: maxPoolGrad(ctx),
-    Sum: reduceLeading(ctx, 'Sum'),
+    Sum: reduceAxes(ctx, 'Sum'),
     // Mean over leading axes only: the statistic tf.moments takes over a batch.
-    Mean: recorded(reduceLeading(ctx, 'Mean'), ({ x }, out, { axis }) => {
+    Mean: recorded(reduceAxes(ctx, 'Mean'), ({ x }, out, { axis }) => {
       if (x && leadingRows(x, axis)) hooks.mean(x, out);
     }),
     Add: binary(ctx, 'Add'),
