@@ -1,6 +1,6 @@
-// The expectations the checks compare against, generated from the reference by
-// grader/scripts/make-expected.ts (public: assignments/resnet/checks/expected.json; hidden:
-// assignments/resnet/instructor/expected.json). Grading never needs the reference solution itself.
+// The expectations the checks compare against, generated from each assignment's reference by the
+// authoring step, `pnpm assign` (public: assignments/<name>/checks/expected.json; hidden:
+// assignments/<name>/instructor/expected.json). Grading never needs the reference solution itself.
 import { z } from 'zod';
 import { CaseArg, readJsonFile } from './manifest.ts';
 
@@ -111,7 +111,7 @@ export function loadExpected(file: string): ExpectedFile {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(
-      `${file}: field '${issue?.path.join('.')}': ${issue?.message}; regenerate it with \`npx tsx grader/scripts/make-expected.ts\``,
+      `${file}: field '${issue?.path.join('.')}': ${issue?.message}; regenerate it with \`npx pnpm@10 assign\``,
     );
   }
   return parsed.data;

@@ -1,5 +1,8 @@
 // The canonical form: every published convention of the exercises gives the chapter's graph, with the
 // convention named; what computes something else stays visible.
+
+import { canonicalize, describeConventions, paddingIsSame } from '@course/grader/analysis/canonical';
+import { netLayout, readBlock, summarize } from '@course/grader/analysis/graph';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,9 +12,7 @@ import {
   type Convention,
   preactResnet18Variant,
   preactVariant,
-} from '../../scripts/variants.ts';
-import { canonicalize, describeConventions, paddingIsSame } from './canonical.ts';
-import { netLayout, readBlock, summarize } from './graph.ts';
+} from './variants.ts';
 
 type T = tf.SymbolicTensor;
 

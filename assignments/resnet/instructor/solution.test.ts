@@ -2,12 +2,12 @@
 // and the preset-driven family, under the chapter's (d2l) conventions.
 
 import { summary } from '@course/d2l/summary';
-import * as tf from '@tensorflow/tfjs';
-import { afterEach, describe, expect, it } from 'vitest';
 import { buildArch } from '@course/resnet/archs';
 import type { T } from '@course/resnet/layers';
 import { preactResidual as familyPreact } from '@course/resnet/preact-resnet';
 import { bottleneck as familyBottleneck } from '@course/resnet/resnet';
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, describe, expect, it } from 'vitest';
 import * as solutionBottleneck from './solution/bottleneck.ts';
 import * as solutionPreact from './solution/preact.ts';
 

@@ -1,5 +1,5 @@
 // Parametrised builders of the exercises in every published convention the grader accepts. The expected
-// data is the canonical form (grader/src/analysis/canonical.ts) of the first; make-expected.ts checks that
+// data is the canonical form (grader/src/analysis/canonical.ts) of the first; the authoring step (pnpm assign, via conventions.ts) checks that
 // every other one has the very same canonical form, so a convention the canonical form misses fails there.
 import * as tf from '@tensorflow/tfjs';
 

@@ -2,8 +2,9 @@
 // solution (instructor/solution), write the student stubs (src/), the handout (README.md), the student
 // CI files (ci/) and the expected data (checks/expected.json, instructor/expected.json). `--check` writes nothing and exits 1
 // when a committed file is stale. `--release DIR [--verify]` then writes the student release.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AssignmentError, listAssignments, loadAssignment, REPO_ROOT } from '@course/grader/assignments';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
 import { listAssignments, loadAssignment } from '@course/grader/assignments';
 import type { Manifest } from '@course/grader/manifest';
+import { describe, expect, it } from 'vitest';
 import { expectedHandout, handoutPath, listing, renderHandout } from './handout.ts';
 
 const MANIFEST: Manifest = {
@@ -60,8 +60,11 @@ describe('handout', () => {
     ]);
   });
 
-  it.each(listAssignments())('%s: the committed README is rendered from the current manifest (run `npx pnpm@10 assign` if not)', (name) => {
-    const assignment = loadAssignment(name);
-    expect(readFileSync(handoutPath(assignment), 'utf8')).toBe(expectedHandout(assignment));
-  });
+  it.each(listAssignments())(
+    '%s: the committed README is rendered from the current manifest (run `npx pnpm@10 assign` if not)',
+    (name) => {
+      const assignment = loadAssignment(name);
+      expect(readFileSync(handoutPath(assignment), 'utf8')).toBe(expectedHandout(assignment));
+    },
+  );
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { listAssignments, loadAssignment } from '@course/grader/assignments';
+import { describe, expect, it } from 'vitest';
 import { expectedStubs, findRegions, makeStub, solutionLines } from './stubs.ts';
 
 const ASSIGNMENTS = listAssignments().map(loadAssignment);
@@ -70,7 +70,12 @@ export function second(
         const lines = source.split('\n');
         const inFunctions = findRegions(source, file)
           .filter((r) => r.indent !== '')
-          .map((r) => lines.slice(0, r.begin).reverse().find((l) => /function\s/.test(l)));
+          .map((r) =>
+            lines
+              .slice(0, r.begin)
+              .reverse()
+              .find((l) => /function\s/.test(l)),
+          );
         const called = Object.entries(assignment.manifest.functions).filter(([, f]) => f.file === file);
         for (const [name] of called) expect(inFunctions.some((l) => l?.includes(`function ${name}(`))).toBe(true);
       }
@@ -81,15 +86,21 @@ export function second(
 const STUBS = ASSIGNMENTS.flatMap((a) => expectedStubs(a).map((s) => [`${a.name}/${s.file}`, s] as const));
 
 describe('the committed stubs', () => {
-  it.each(STUBS)('%s is what the authoring step writes (run `npx pnpm@10 assign` if not)', (_file, { stubPath, stub }) => {
-    expect(readFileSync(stubPath, 'utf8')).toBe(stub);
-  });
+  it.each(STUBS)(
+    '%s is what the authoring step writes (run `npx pnpm@10 assign` if not)',
+    (_file, { stubPath, stub }) => {
+      expect(readFileSync(stubPath, 'utf8')).toBe(stub);
+    },
+  );
 
   it.each(ASSIGNMENTS.map((a) => [a.name, a] as const))(
     '%s: every stubbed function throws a "not implemented yet" error naming itself',
     async (_name, assignment) => {
       for (const [name, fn] of Object.entries(assignment.manifest.functions)) {
-        const module = (await import(join(assignment.workspace, fn.file))) as Record<string, (...a: unknown[]) => unknown>;
+        const module = (await import(join(assignment.workspace, fn.file))) as Record<
+          string,
+          (...a: unknown[]) => unknown
+        >;
         const call = module[name];
         expect(typeof call).toBe('function');
         expect(() => call?.(undefined, 1)).toThrow(`${name}: not implemented yet`);

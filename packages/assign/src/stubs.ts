@@ -9,7 +9,6 @@ import type { Assignment } from '@course/grader/assignments';
 export const BEGIN = '// BEGIN SOLUTION';
 export const END = '// END SOLUTION';
 
-
 export interface Region {
   /** 0-based line indices of the BEGIN and END markers. */
   begin: number;
