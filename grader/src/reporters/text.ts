@@ -1,7 +1,7 @@
 // The terminal report: per-task totals, each check's status, score and message, and for failed checks the
 // expected-vs-found lines (branches side by side) and the training curve. Colour only when asked.
 import type { CheckResult, GradeReport } from '../report-schema.ts';
-import { emptyPath } from './view.ts';
+import { assignmentTitle, emptyPath } from './view.ts';
 
 const CODES = { red: 31, green: 32, yellow: 33, blue: 34, gray: 90, bold: 1 } as const;
 type Paint = (code: keyof typeof CODES, text: string) => string;
@@ -67,7 +67,7 @@ function curveLines(c: CheckResult, paint: Paint): string[] {
 export function renderText(report: GradeReport, opts: { color?: boolean; short?: boolean } = {}): string {
   const short = opts.short ?? false;
   const paint: Paint = (code, text) => (opts.color ? `\x1b[${CODES[code]}m${text}\x1b[0m` : text);
-  const out: string[] = [paint('bold', `${report.assignment}: ${report.submission.path}`), ''];
+  const out: string[] = [paint('bold', `${assignmentTitle(report.assignment)} — ${report.submission.path}`), ''];
   for (const line of report.submission.refused ?? []) out.push(paint('red', line));
   if (report.submission.refused?.length) out.push('');
   for (const task of report.tasks) {

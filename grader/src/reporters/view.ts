@@ -45,7 +45,7 @@ function curveSvg(curve: CurvePoint[], title: string): string {
 }
 
 /** The assignment's title from its manifest (`Residual Networks (ResNet): exercises`), else its id. */
-function assignmentTitle(name: string): string {
+export function assignmentTitle(name: string): string {
   try {
     return loadAssignment(name).manifest.title;
   } catch {
