@@ -83,7 +83,10 @@ try {
 }
 // The addon is built where it runs: let the compiler use this CPU's vector units for the plain loops
 // (element-wise passes, sums, the pooling gradient), when it accepts -march=native.
-const probe = spawnSync(cxx, ['-march=native', '-x', 'c++', '-fsyntax-only', '-'], { input: 'int main(){}', encoding: 'utf8' });
+const probe = spawnSync(cxx, ['-march=native', '-x', 'c++', '-fsyntax-only', '-'], {
+  input: 'int main(){}',
+  encoding: 'utf8',
+});
 const archFlags = probe.status === 0 ? '-march=native' : '';
 // Every `pnpm install` in the workspace reruns this step; rebuilding an addon that is up to date
 // would take it away from running processes for the build's duration, so a stamp of what it was
@@ -109,7 +112,13 @@ const run = spawnSync(cmd, [...pre, 'rebuild', ...nodedir], {
   cwd: ROOT,
   stdio: ['ignore', 'pipe', 'pipe'],
   encoding: 'utf8',
-  env: { ...process.env, ONEDNN_ARCH_FLAGS: archFlags, ONEDNN_INCLUDE: dnnl.include, ONEDNN_LIB: dnnl.lib, ADDON_INCLUDE: addonInclude },
+  env: {
+    ...process.env,
+    ONEDNN_ARCH_FLAGS: archFlags,
+    ONEDNN_INCLUDE: dnnl.include,
+    ONEDNN_LIB: dnnl.lib,
+    ADDON_INCLUDE: addonInclude,
+  },
 });
 if (run.status !== 0) {
   const log = `${run.stdout ?? ''}\n${run.stderr ?? ''}`;
