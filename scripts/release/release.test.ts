@@ -1,6 +1,7 @@
-// The release. The quick part writes copies of HEAD and scans them; the slow part installs the resnet
-// release offline, runs its own test command, grades its stubs, and grades every TypeScript file of it as
-// a submission (about 9 minutes on 2 shared cores: install 0.5, its tests 4, the adversary 4).
+// The release. The quick part (about 30 s) writes copies of HEAD and scans them; the slow part installs
+// the resnet release offline, runs its own test command, grades its stubs and grades every TypeScript
+// file of it as a submission: about 7 minutes on 2 shared cores (install 0.5, the released tests 4.2,
+// the adversary 1.8 for 106 gradings).
 import {
   cpSync,
   existsSync,
