@@ -143,7 +143,8 @@ export async function gradeBatch(opts: BatchOptions): Promise<BatchSummary> {
     );
   }
   const students = everyone.filter((s) => inShard(s, opts.shard) && (!opts.only || opts.only.includes(s)));
-  const gone = await dropGone(opts.outDir, new Set(everyone));
+  // An empty --submissions folder is more likely a wrong path than a class that all left.
+  const gone = everyone.length > 0 ? await dropGone(opts.outDir, new Set(everyone)) : [];
   const command = opts.gradeCommand ?? defaultGradeCommand(opts);
   const version = opts.graderVersion ?? currentGraderVersion();
   const settings = settingsKey(command, opts);
