@@ -527,7 +527,7 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
     float* x = need(info[0], size_t(n * ih * iw * ch), "x");
     float* dy = need(info[1], size_t(n * oh * ow * ch), "dy");
     float* dx = need(info[2], size_t(n * ih * iw * ch), "dx");
-#pragma omp parallel
+#pragma omp parallel if (n * ih * iw * ch >= 32768)
     {
       std::vector<float> best(ch);
       std::vector<int32_t> tap(ch);
@@ -574,7 +574,7 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
 void sumRows(const float* x, int64_t p, int64_t q, double* out) {
   int threads = omp_get_max_threads();
   std::vector<double> partial(size_t(threads) * size_t(q), 0.0);
-#pragma omp parallel
+#pragma omp parallel if (p * q >= 32768)
   {
     double* mine = partial.data() + size_t(omp_get_thread_num()) * size_t(q);
     std::vector<float> block(size_t(q), 0.f);  // float sums of up to 64 rows (vectorised), then into double
@@ -629,7 +629,7 @@ Napi::Value SumAxes(const Napi::CallbackInfo& info) {
 void squaredDeviationRows(const float* x, const float* mean, int64_t p, int64_t q, double* out) {
   int threads = omp_get_max_threads();
   std::vector<double> partial(size_t(threads) * size_t(q), 0.0);
-#pragma omp parallel
+#pragma omp parallel if (p * q >= 32768)
   {
     double* mine = partial.data() + size_t(omp_get_thread_num()) * size_t(q);
     std::vector<float> block(size_t(q), 0.f);
@@ -678,7 +678,7 @@ Napi::Value ScaleShift(const Napi::CallbackInfo& info) {
     float* b = need(info[2], size_t(q), "shift");
     float* y = need(info[3], size_t(p * q), "y");
     bool relu = info[6].ToBoolean();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (p * q >= 32768)
     for (int64_t i = 0; i < p; i++) {
       const float* xi = x + i * q;
       float* yi = y + i * q;
@@ -702,7 +702,7 @@ Napi::Value BatchNormSums(const Napi::CallbackInfo& info) {
     float* sumDyX = need(info[6], size_t(q), "sumDyX");
     int threads = omp_get_max_threads();
     std::vector<double> partial(size_t(threads) * size_t(q) * 2, 0.0);
-#pragma omp parallel
+#pragma omp parallel if (p * q >= 32768)
     {
       double* s1 = partial.data() + size_t(omp_get_thread_num()) * size_t(q) * 2;
       double* s2 = s1 + q;
@@ -747,7 +747,7 @@ Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
     float* k2 = need(info[4], size_t(q), "k2");
     float* k0 = need(info[5], size_t(q), "k0");
     float* dx = need(info[6], size_t(p * q), "dx");
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (p * q >= 32768)
     for (int64_t i = 0; i < p; i++) {
       const float* xi = x + i * q;
       const float* gi = dy + i * q;
