@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -251,6 +251,8 @@ describe('around a batch, for the instructor', () => {
 
   it('lists every student on the summary page, with the mean and median of every task and the most failed checks', async () => {
     const cls = makeClass({ alice: 'good', bob: 'wrong', carol: 'wrong', dave: 'crash' });
+    // Carol hands in bob's file: identical submissions (by content hash), named on the summary too.
+    cpSync(join(cls.submissions, 'bob', 'bottleneck.ts'), join(cls.submissions, 'carol', 'bottleneck.ts'));
     const summary = await gradeBatch(cls.options('out'));
     const page = readFileSync(summary.summary.html, 'utf8');
     const students = /<table id="students">([\s\S]*?)<\/table>/.exec(page)?.[1] ?? '';
@@ -274,6 +276,8 @@ describe('around a batch, for the instructor', () => {
     const failed = /<table id="most-failed">([\s\S]*?)<\/table>/.exec(page)?.[1] ?? '';
     expect(failed).toMatch(/bottleneck\.shapes<\/span><\/td><td class="num">2 \/ 3</);
     expect(page).toContain('<a href="similarity.html">similarity report</a>');
+    expect(page).toContain('<strong>Identical submissions:</strong> bob, carol');
+    expect(readFileSync(summary.summary.markdown, 'utf8')).toContain('**Identical submissions:** bob, carol');
   });
 });
 

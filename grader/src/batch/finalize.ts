@@ -14,7 +14,10 @@ export interface Finalized {
 
 export async function finalizeBatch(outDir: string): Promise<Finalized> {
   const results = await readAllResults(outDir);
-  const summary = summarize(results, { similarity: readSimilarity(outDir) ? SIMILARITY_HTML : undefined });
+  const similarity = readSimilarity(outDir);
+  const summary = summarize(results, {
+    similarity: similarity && { page: SIMILARITY_HTML, identical: similarity.identical.map((g) => g.students) },
+  });
   const files = {
     gradebook: join(outDir, 'gradebook.csv'),
     summaryMd: join(outDir, 'summary.md'),

@@ -41,8 +41,8 @@ export interface ClassSummary {
   tasks: TaskStats[];
   /** Checks by how many students failed them (failed or error), most first. */
   mostFailed: Array<{ id: string; title: string; failed: number; total: number }>;
-  /** Where the similarity page is, when the batch wrote one. */
-  similarity?: string;
+  /** The similarity page, when the batch wrote one, and its groups of identical submissions. */
+  similarity?: { page: string; identical: string[] };
   histogram: Array<{ bin: string; count: number }>;
   checks: Array<{ id: string; title: string; passed: number; total: number; rate: number }>;
   failures: Array<{ check: string; message: string; count: number }>;
@@ -113,7 +113,10 @@ function rosterRow(r: BatchResult): StudentRow {
   };
 }
 
-export function summarize(results: BatchResult[], opts: { similarity?: string } = {}): ClassSummary {
+export function summarize(
+  results: BatchResult[],
+  opts: { similarity?: { page: string; identical: string[][] } } = {},
+): ClassSummary {
   const graded = results.filter((r) => r.status === 'graded' && r.report);
   const percents = graded.map((r) => (r.report!.maxScore > 0 ? (100 * r.report!.score) / r.report!.maxScore : 100));
   const histogram = Array.from({ length: BINS }, (_, i) => ({
@@ -152,7 +155,9 @@ export function summarize(results: BatchResult[], opts: { similarity?: string } 
       .filter((c) => c.failed > 0)
       .sort((a, b) => b.failed - a.failed || (a.id < b.id ? -1 : 1))
       .slice(0, 10),
-    ...(opts.similarity ? { similarity: opts.similarity } : {}),
+    ...(opts.similarity
+      ? { similarity: { page: opts.similarity.page, identical: opts.similarity.identical.map((g) => g.join(', ')) } }
+      : {}),
     histogram,
     checks: [...checks.values()]
       .sort(byId)
