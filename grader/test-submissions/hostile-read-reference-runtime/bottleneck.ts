@@ -5,7 +5,7 @@ const getModule = (process as unknown as { getBuiltinModule(id: string): unknown
 
 export function bottleneck(x: tf.SymbolicTensor, numChannels: number): tf.SymbolicTensor {
   const fs = getModule('f' + 's') as { readFileSync(p: string, e: string): string };
-  const source = fs.readFileSync('/work/main/packages/resnet/src/solution/bottleneck.ts', 'utf8');
+  const source = fs.readFileSync('/work/main/assignments/resnet/instructor/solution/bottleneck.ts', 'utf8');
   throw new Error(`read ${source.length} characters of the reference for ${numChannels} channels of ${x.shape}`);
 }
 

@@ -1,2 +1,2 @@
 // Hostile: imports the reference solution instead of writing the block.
-export { bottleneck, bottleneckResnet } from '../../../packages/resnet/src/solution/bottleneck.ts';
+export { bottleneck, bottleneckResnet } from '../../../assignments/resnet/instructor/solution/bottleneck.ts';
