@@ -71,7 +71,14 @@ describe('probeBackends', () => {
   it('on the real paths, cpu is always available and every line is a single line', async () => {
     const statuses = await probeBackends({ webgpu: false });
     expect(statuses.find((s) => s.label === 'cpu')?.state).toBe('available');
-    expect(statuses.map((s) => s.label)).toEqual(['tensorflow-gpu', 'tensorflow-cpu', 'webgpu', 'wasm', 'cpu']);
+    expect(statuses.map((s) => s.label)).toEqual([
+      'tensorflow-gpu',
+      'tensorflow-cpu',
+      'onednn',
+      'webgpu',
+      'wasm',
+      'cpu',
+    ]);
     for (const line of formatProbe(statuses)) expect(line).not.toContain('\n');
   });
 });
