@@ -1,5 +1,5 @@
 // The `onednn` TF.js backend: the cpu backend's tensors and kernels, with the step's heavy kernels
-// (convolutions and both their gradients, BatchNorm and its gradient, max pooling, leading-axis
+// (convolutions and both their gradients, BatchNorm and its gradient, max pooling, block
 // reductions, the full-size element-wise ops) run by the oneDNN addon (@course/onednn).
 //
 // Why the cpu backend's arrays and not the wasm heap: with the convolutions native, what is left of

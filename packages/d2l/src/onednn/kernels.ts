@@ -42,7 +42,7 @@ function make(backend: unknown, shape: number[], data: Float32Array): TensorInfo
 
 // ---------------------------------------------------------------- identities and zero gradients
 
-/** Data ids of tensors known to be all zeros (gradients that only carry zeros: see batch-norm-training.ts). */
+/** Data ids of tensors known to be all zeros (gradients that only carry zeros: see batch-norm.ts). */
 export const knownZero = new WeakSet<object>();
 
 /** A zero tensor that later kernels can skip; it views the shared zeros, so it costs no pass. */
@@ -371,7 +371,7 @@ function reluGrad(ctx: KernelContext): Kernel {
 
 // ---------------------------------------------------------------- the kernel table
 
-/** Hooks that let batch-norm-training.ts recognise tf.moments's ops as they run. */
+/** Hooks that let batch-norm.ts recognise tf.moments's ops as they run. */
 export interface MomentsHooks {
   mean(x: TensorInfo, out: TensorInfo): void;
   sub(a: TensorInfo, b: TensorInfo, out: TensorInfo): void;
