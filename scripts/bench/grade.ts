@@ -57,11 +57,20 @@ function role(pid: number): string {
 interface Case {
   what: string;
   /** Where each student file comes from; a text edit makes a variant of a fixture. */
-  files: Record<string, { from: string; edit?: (source: string) => string }>;
+  files: Record<string, { from: string; edit?: (source: string) => string; text?: string }>;
   args?: string[];
 }
 
 const fixture = (name: string, file: string) => join(FIXTURES, name, file);
+
+const PADDING_BLOCK = `import * as tf from '@tensorflow/tfjs';
+export function bottleneck(x: tf.SymbolicTensor): tf.SymbolicTensor {
+  return tf.layers.zeroPadding2d({ padding: 20 }).apply(x) as tf.SymbolicTensor;
+}
+export function bottleneckResnet(): tf.LayersModel {
+  throw new Error('bottleneckResnet: not implemented yet');
+}
+`;
 const giant = fixture('hostile-giant-topology', 'bottleneck.ts');
 
 const CASES: Case[] = [
@@ -92,6 +101,15 @@ const CASES: Case[] = [
     },
   },
   {
+    // No weights, only activations: zero padding grows the training net's feature maps to just under
+    // the held-floats cap (16 M floats for the batch of 64), so training holds the most the budget allows.
+    what: 'hostile: a block that zero-pads by 20 (training holds activations up to the cap)',
+    files: {
+      'bottleneck.ts': { from: '', text: PADDING_BLOCK },
+      'preact.ts': { from: join(REFERENCE, 'preact.ts') },
+    },
+  },
+  {
     what: 'hostile: an endless loop in bottleneck.ts (the 60 s sandbox limit)',
     files: {
       'bottleneck.ts': { from: fixture('hostile-infinite-loop', 'bottleneck.ts') },
@@ -102,8 +120,9 @@ const CASES: Case[] = [
 
 async function grade(c: Case): Promise<Record<string, string | number>> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-grade-'));
-  for (const [name, { from, edit }] of Object.entries(c.files)) {
-    if (edit) writeFileSync(join(dir, name), edit(readFileSync(from, 'utf8')));
+  for (const [name, { from, edit, text }] of Object.entries(c.files)) {
+    if (text !== undefined) writeFileSync(join(dir, name), text);
+    else if (edit) writeFileSync(join(dir, name), edit(readFileSync(from, 'utf8')));
     else copyFileSync(from, join(dir, name));
   }
   const started = Date.now();
