@@ -1,6 +1,6 @@
 // `pnpm release --out DIR [--ref REV] [--force] [--verify]`: writes the student repository. The files
 // of a commit (git archive, HEAD by default), minus the instructor's (by where they live:
-// scripts/release/plan.ts), with every solution region replaced by a "not implemented yet" throw and the
+// plan.ts), with every solution region replaced by a "not implemented yet" throw and the
 // student README in place of the instructor's; then proves that no solution line, no hidden check id and
 // no link to a left-out file made it out. --verify installs the result offline, runs its own test
 // command, grades its stubs there, and grades every TypeScript file of it as a submission.
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_ASSIGNMENT } from '@course/grader/assignments';
+import { DEFAULT_ASSIGNMENT, REPO_ROOT } from '@course/grader/assignments';
 import { describeLeaks, gradeReleaseFiles } from './adversary.ts';
 import { findLeaks, hiddenCheckIds, secretLines } from './leaks.ts';
 import {
@@ -28,7 +28,7 @@ import {
   studentReadme,
 } from './plan.ts';
 
-export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const REPO = REPO_ROOT;
 
 export interface SourceFile {
   path: string;

@@ -13,7 +13,7 @@ export const INSTRUCTOR_SEGMENT = 'instructor';
 export const MARKER_FILE = '.instructor-only';
 
 /** The student repository's README.md (the instructor's README lists tools the release leaves out). */
-export const STUDENT_README = 'scripts/release/student-readme.md';
+export const STUDENT_README = 'packages/assign/templates/student-readme.md';
 
 /** The assignments of a commit: folders of assignments/ holding a manifest.json. */
 export function assignmentsIn(paths: readonly string[]): string[] {

@@ -125,7 +125,7 @@ describe('pnpm release', () => {
     for (const gone of [
       'assignments/resnet/instructor/variants.ts',
       'assignments/resnet/instructor/conventions.ts',
-      'scripts/release/release.ts',
+      'packages/assign/src/release/release.ts',
     ]) {
       expect(files).not.toContain(gone);
     }
