@@ -19,12 +19,16 @@ import { patchSgd, SGD_UPDATE, sgdUpdateKernel } from './sgd.ts';
 
 export const ONEDNN_BACKEND = 'onednn';
 
-/** Threads for oneDNN's pool: D2L_ONEDNN_THREADS, else every core. */
+/**
+ * Threads for oneDNN's pool: D2L_ONEDNN_THREADS, else D2L_WASM_THREADS (the per-job share of the cores
+ * that `pnpm grade --submissions --jobs N` gives each job's CPU backend), else every core.
+ */
 export function onednnThreadsWanted(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.D2L_ONEDNN_THREADS;
+  const name = env.D2L_ONEDNN_THREADS ? 'D2L_ONEDNN_THREADS' : 'D2L_WASM_THREADS';
+  const raw = env[name];
   if (raw === undefined || raw === '') return availableParallelism();
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`D2L_ONEDNN_THREADS must be a positive integer, got '${raw}'`);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got '${raw}'`);
   return n;
 }
 

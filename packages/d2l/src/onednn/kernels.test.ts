@@ -237,3 +237,16 @@ describe.skipIf(!load.ok)('onednn backend', () => {
     tf.dispose([x, view, ...later]);
   });
 });
+
+describe('onednn thread count', () => {
+  it('takes D2L_ONEDNN_THREADS, else the batch grader’s per-job D2L_WASM_THREADS, else every core', async () => {
+    const { onednnThreadsWanted } = await import('./index.ts');
+    const { availableParallelism } = await import('node:os');
+    expect(onednnThreadsWanted({ D2L_ONEDNN_THREADS: '3', D2L_WASM_THREADS: '1' })).toBe(3);
+    expect(onednnThreadsWanted({ D2L_WASM_THREADS: '1' })).toBe(1);
+    expect(onednnThreadsWanted({})).toBe(availableParallelism());
+    expect(() => onednnThreadsWanted({ D2L_ONEDNN_THREADS: 'two' })).toThrow(
+      "D2L_ONEDNN_THREADS must be a positive integer, got 'two'",
+    );
+  });
+});
