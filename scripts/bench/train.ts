@@ -76,7 +76,10 @@ function pytorch(sizes: number[], seconds: number, timeoutS: number): Map<number
   const out = spawnSync(python, args, {
     encoding: 'utf8',
     timeout: timeoutS * 1000,
-    env: { ...process.env, OMP_NUM_THREADS: '2' },
+    // The onednn backend's OpenMP pool sleeps when idle (passive), and PyTorch gets the same policy
+    // unless the caller sets one: libgomp's default spinning collapses PyTorch whenever other
+    // processes share the cores (measured 13 vs 110 img/s at 28 px), which would flatter every ratio.
+    env: { ...process.env, OMP_NUM_THREADS: '2', OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'passive' },
   });
   const result = new Map<number, Outcome>();
   let parsed: { error?: string; torch?: string; rows?: { size: number; imgPerSec: number; steps: number }[] } = {};
@@ -90,7 +93,11 @@ function pytorch(sizes: number[], seconds: number, timeoutS: number): Map<number
     result.set(
       size,
       row
-        ? { imgPerSec: row.imgPerSec, steps: row.steps, device: `cpu, 2 threads (torch ${parsed.torch})` }
+        ? {
+            imgPerSec: row.imgPerSec,
+            steps: row.steps,
+            device: `cpu, 2 threads (torch ${parsed.torch}, OpenMP ${process.env.OMP_WAIT_POLICY ?? 'passive'})`,
+          }
         : { error: parsed.error ?? 'no result' },
     );
   }
@@ -122,6 +129,7 @@ export async function run(): Promise<{ name: string; rows: Row[]; notes: string[
   const rows: Row[] = [];
   const notes: string[] = [
     `PyTorch and each TF.js backend alternate, ${repeats} round(s) per size; img/s and ratio are medians over rounds (the ratio per round, so load changes between rounds cancel)`,
+    `PyTorch runs with OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'passive'} (the onednn backend's policy; set OMP_WAIT_POLICY to choose another)`,
   ];
   for (const size of sizes) {
     const runs = new Map<string, { got: Outcome; base?: number }[]>();
