@@ -515,56 +515,50 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
 }
 
 // maxPoolGrad(x, dy, dx, dims): each dy goes to its window's first strictly largest x, scanning rows
-// then columns (TF.js's rule; oneDNN's backward would need the forward's workspace, which TF.js's
-// MaxPoolGrad does not carry). Per window: the winning tap of every channel (a small index, found with
-// vector compares), then one masked add per tap; no scattered stores. Parallel over images, so no
-// two threads write the same dx.
+// then columns: TF.js's rule, and the one oneDNN's max pooling records in its workspace (its kernels
+// replace the running maximum only on a strictly larger value, in the same order; the tests check
+// ties). TF.js's MaxPoolGrad carries no workspace, so the forward runs again in training mode to make
+// one (~1/3 of the backward's old cost), then oneDNN's backward scatters dy.
+struct PoolGradEntry {
+  pooling_forward fwd;
+  pooling_backward bwd;
+  memory src, dst, workspace, diffDst, diffSrc;
+};
+std::unordered_map<std::string, std::unique_ptr<PoolGradEntry>> poolGrads;
+
 Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   return guarded(info, [&] {
     auto d = ints(info[3], POOL_DIMS, "pool dims");
-    int64_t n = d[0], ih = d[1], iw = d[2], ch = d[3], oh = d[4], ow = d[5], kh = d[6], kw = d[7], sh = d[8],
-            sw = d[9], pt = d[10], pl = d[11];
-    float* x = need(info[0], size_t(n * ih * iw * ch), "x");
-    float* dy = need(info[1], size_t(n * oh * ow * ch), "dy");
-    float* dx = need(info[2], size_t(n * ih * iw * ch), "dx");
-#pragma omp parallel if (n * ih * iw * ch >= 32768)
-    {
-      std::vector<float> best(ch);
-      std::vector<int32_t> tap(ch);
-      std::vector<int64_t> offs(size_t(kh * kw));
-#pragma omp for schedule(static)
-      for (int64_t b = 0; b < n; b++) {
-        std::memset(dx + b * ih * iw * ch, 0, sizeof(float) * size_t(ih * iw * ch));
-        for (int64_t oy = 0; oy < oh; oy++) {
-          int64_t r0 = oy * sh - pt, rLo = std::max<int64_t>(0, r0), rHi = std::min(ih, r0 + kh);
-          for (int64_t ox = 0; ox < ow; ox++) {
-            int64_t c0 = ox * sw - pl, cLo = std::max<int64_t>(0, c0), cHi = std::min(iw, c0 + kw);
-            int32_t taps = 0;
-            for (int64_t r = rLo; r < rHi; r++)
-              for (int64_t cc = cLo; cc < cHi; cc++) offs[size_t(taps++)] = ((b * ih + r) * iw + cc) * ch;
-            if (taps == 0) continue;
-            const float* x0 = x + offs[0];
-            for (int64_t k = 0; k < ch; k++) {
-              best[k] = x0[k];
-              tap[k] = 0;
-            }
-            for (int32_t t = 1; t < taps; t++) {
-              const float* xt = x + offs[size_t(t)];
-              for (int64_t k = 0; k < ch; k++) {
-                bool more = xt[k] > best[k];
-                best[k] = more ? xt[k] : best[k];
-                tap[k] = more ? t : tap[k];
-              }
-            }
-            const float* g = dy + ((b * oh + oy) * ow + ox) * ch;
-            for (int32_t t = 0; t < taps; t++) {
-              float* o = dx + offs[size_t(t)];
-              for (int64_t k = 0; k < ch; k++) o[k] += tap[k] == t ? g[k] : 0.f;
-            }
-          }
-        }
-      }
+    int64_t n = d[0], ih = d[1], iw = d[2], c = d[3], oh = d[4], ow = d[5];
+    float* x = need(info[0], size_t(n * ih * iw * c), "x");
+    float* dy = need(info[1], size_t(n * oh * ow * c), "dy");
+    float* dx = need(info[2], size_t(n * ih * iw * c), "dx");
+    auto key = keyOf('g', d, 0);
+    auto it = poolGrads.find(key);
+    if (it == poolGrads.end()) {
+      memory::desc src({n, c, ih, iw}, dt::f32, tag::nhwc), dst({n, c, oh, ow}, dt::f32, tag::nhwc);
+      dims strides{d[8], d[9]}, kernel{d[6], d[7]}, padL{d[10], d[11]}, padR{d[12], d[13]};
+      pooling_forward::primitive_desc fpd(
+          {prop_kind::forward_training, algorithm::pooling_max, src, dst, strides, kernel, padL, padR}, cpu());
+      pooling_backward::primitive_desc bpd({algorithm::pooling_max, src, dst, strides, kernel, padL, padR}, cpu(),
+                                           fpd);
+      auto e = std::make_unique<PoolGradEntry>();
+      e->fwd = pooling_forward(fpd);
+      e->bwd = pooling_backward(bpd);
+      e->src = memory(fpd.src_desc(), cpu(), DNNL_MEMORY_NONE);
+      e->dst = memory(fpd.dst_desc(), cpu());  // the recomputed output: scratch
+      e->workspace = memory(fpd.workspace_desc(), cpu());
+      e->diffDst = memory(bpd.diff_dst_desc(), cpu(), DNNL_MEMORY_NONE);
+      e->diffSrc = memory(bpd.diff_src_desc(), cpu(), DNNL_MEMORY_NONE);
+      it = poolGrads.emplace(key, std::move(e)).first;
     }
+    PoolGradEntry& e = *it->second;
+    e.src.set_data_handle(x);
+    e.diffDst.set_data_handle(dy);
+    e.diffSrc.set_data_handle(dx);
+    e.fwd.execute(strm(), {{DNNL_ARG_SRC, e.src}, {DNNL_ARG_DST, e.dst}, {DNNL_ARG_WORKSPACE, e.workspace}});
+    e.bwd.execute(strm(), {{DNNL_ARG_DIFF_DST, e.diffDst}, {DNNL_ARG_WORKSPACE, e.workspace}, {DNNL_ARG_DIFF_SRC, e.diffSrc}});
+    strm().wait();
   });
 }
 
