@@ -756,8 +756,8 @@ Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
 // binary(op, a, b, out, outer, p, q): out[o,i,k] = a[o,i,k] op b[o,k], with a seen as [outer, p, q] and
 // b as [outer, q] repeated p times along the middle: same shape (p = 1), a per-channel vector
 // (outer = 1), a scalar (outer = q = 1), a global-pooling gradient ([N,1,1,C] against [N,H,W,C]).
-// op: 0 add, 1 sub, 2 mul, 3 (a−b)², 4 a·(b>0) (ReLU's gradient, b the ReLU's input), and 5–7 the
-// same as 1–3 with the operands swapped (b op a) for when the broadcast one is on the left.
+// op: 0 add, 1 sub, 2 mul, 3 (a−b)², 4 a·(b>0) (ReLU's gradient, b the ReLU's input), 5–7 the same as
+// 1–3 with the operands swapped (b op a) for when the broadcast one is on the left, 8 a/b, 9 b/a.
 template <typename F>
 void broadcastOf(const float* a, const float* b, float* out, int64_t outer, int64_t p, int64_t q, F f) {
   const int64_t n = outer * p * q;
@@ -798,6 +798,8 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
       case 5: broadcastOf(a, b, out, outer, p, q, [](float x, float y) { return y - x; }); break;
       case 6: broadcastOf(a, b, out, outer, p, q, [](float x, float y) { return y * x; }); break;
       case 7: broadcastOf(a, b, out, outer, p, q, [](float x, float y) { return (y - x) * (y - x); }); break;
+      case 8: broadcastOf(a, b, out, outer, p, q, [](float x, float y) { return x / y; }); break;
+      case 9: broadcastOf(a, b, out, outer, p, q, [](float x, float y) { return y / x; }); break;
       default: throw Fail{"unknown binary op"};
     }
   });

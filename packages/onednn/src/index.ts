@@ -24,6 +24,8 @@ export const BINARY = {
   swappedSub: 5,
   swappedMul: 6,
   swappedSquaredDifference: 7,
+  div: 8,
+  swappedDiv: 9,
 } as const;
 /** Ops of `scalar`: a·s, a + s, max(a, 0), a − s·b. */
 export const SCALAR = { mul: 0, add: 1, relu: 2, axpy: 3 } as const;

@@ -172,9 +172,17 @@ describe.skipIf(!load.ok)('onednn backend', () => {
           b,
         );
         const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.relu(t).mul(y)))(x);
-        return [tf.add(x, y), tf.sub(x, y), tf.mul(x, y), tf.squaredDifference(x, y), tf.relu(x), x.square(), grad].map(
-          (t) => t.dataSync() as Float32Array,
-        );
+        return [
+          tf.add(x, y),
+          tf.sub(x, y),
+          tf.mul(x, y),
+          tf.squaredDifference(x, y),
+          tf.div(x, y.add(3)),
+          tf.div(y.add(3), x),
+          tf.relu(x),
+          x.square(),
+          grad,
+        ].map((t) => t.dataSync() as Float32Array);
       });
     const [want, got] = await both(run);
     for (const [j, g] of got.entries()) expect(relError(g, want[j] as Float32Array)).toBeLessThan(1e-6);

@@ -304,6 +304,7 @@ const BINARY_OPS: Record<string, [number, number | undefined]> = {
   Sub: [BINARY.sub, BINARY.swappedSub],
   Multiply: [BINARY.mul, BINARY.swappedMul],
   SquaredDifference: [BINARY.squaredDifference, BINARY.swappedSquaredDifference],
+  RealDiv: [BINARY.div, BINARY.swappedDiv],
 };
 /** Below this many elements the JavaScript loop is as fast as a call into the addon. */
 const SMALL = 4096;
@@ -407,6 +408,7 @@ export function onednnKernels(ctx: KernelContext, hooks: MomentsHooks): Record<s
     Sub: recorded(binary(ctx, 'Sub'), ({ a, b }, out) => hooks.sub(a as TensorInfo, b as TensorInfo, out)),
     Multiply: binary(ctx, 'Multiply'),
     SquaredDifference: binary(ctx, 'SquaredDifference'),
+    RealDiv: binary(ctx, 'RealDiv'),
     Square: recorded(square(ctx), ({ x }, out) => hooks.square(x as TensorInfo, out)),
     Relu: relu(ctx),
     [RELU_GRAD]: reluGrad(ctx),
