@@ -1,19 +1,16 @@
 // The review page in a real browser (Debian's chromium, driven by Playwright): keyboard grading, a comment,
 // the server killed with SIGKILL and started again, and a student's HTML that must not run.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../batch/grader-version.ts';
+import { chromiumReady, launchChromium } from '../test-browser.ts';
 import { makeGradedClass } from './class-fixture.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ready = existsSync(CHROMIUM);
-if (!ready)
-  console.warn(`review-browser.test: skipped, ${CHROMIUM} is missing (apt-get install chromium; .ci/run does)`);
+const ready = chromiumReady('review-browser.test');
 
 const HOSTILE = `## Exercise 1: Inception block vs residual block
 
@@ -80,20 +77,7 @@ describe.skipIf(!ready)('review page in chromium', () => {
   const servers: ChildProcess[] = [];
 
   beforeAll(async () => {
-    context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'review-chromium-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    context = await launchChromium();
   });
   afterAll(async () => {
     await context?.close();
