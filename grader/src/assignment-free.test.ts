@@ -19,14 +19,17 @@ function sourceFiles(dir: string): string[] {
 
 /** Code with comments blanked out (line and block comments), keeping string literals. */
 function withoutComments(text: string): string {
-  return text.replace(/\/\*[\s\S]*?\*\/|(^|[^:'"`\\])\/\/.*$/gm, (m, before: string | undefined) => before ?? '');
+  return text.replace(
+    /\/\*[\s\S]*?\*\/|(^|[^:'"`\\])\/\/.*$/gm,
+    (_comment, before: string | undefined) => before ?? '',
+  );
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A function name used as code (called, compared, a property) or quoted; a file name anywhere in code. */
 function uses(code: string, name: string, isFile: boolean): string | undefined {
-  const n = escape(name);
+  const n = escapeRegExp(name);
   const pattern = isFile ? new RegExp(`\\b${n}\\b`) : new RegExp(`['"\`]${n}['"\`|]|\\b${n}\\s*\\(|\\.${n}\\b`);
   const line = code.split('\n').find((l) => pattern.test(l));
   return line?.trim();

@@ -45,7 +45,9 @@ export function listAssignments(): string[] {
 
 export function loadAssignment(name: string = DEFAULT_ASSIGNMENT): Assignment {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
-    throw new AssignmentError(`--assignment '${name}': use the name of a folder of assignments/ (${listAssignments().join(', ')})`);
+    throw new AssignmentError(
+      `--assignment '${name}': use the name of a folder of assignments/ (${listAssignments().join(', ')})`,
+    );
   const dir = join(ASSIGNMENTS_DIR, name);
   const manifestFile = join(dir, 'manifest.json');
   if (!existsSync(manifestFile))

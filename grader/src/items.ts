@@ -43,9 +43,16 @@ export function itemsFor(
   inputShape: number[] = [28, 28, 1],
 ): BuildItem[] {
   const name = check.target;
-  const block = (k: BlockCase): BuildItem => ({ key: blockKey(name, k), kind: 'block', fn: name, input: k.input, args: k.args });
+  const block = (k: BlockCase): BuildItem => ({
+    key: blockKey(name, k),
+    kind: 'block',
+    fn: name,
+    input: k.input,
+    args: k.args,
+  });
   const net = (k: NetCase): BuildItem => ({ key: netKey(name, k), kind: 'network', fn: name, args: k.args });
-  const wrong = () => new Error(`${name} is a ${fn.kind} function; expected data of kind ${expected.kind} does not fit it`);
+  const wrong = () =>
+    new Error(`${name} is a ${fn.kind} function; expected data of kind ${expected.kind} does not fit it`);
   switch (expected.kind) {
     case 'block-builds':
     case 'block-shapes':

@@ -8,7 +8,11 @@ describe('manifest', () => {
     const manifest = loadManifest(FILE);
     expect(manifest.tasks.map((t) => t.exercise)).toEqual([1, 2, 3, 4, 5]);
     expect(manifest.tasks.filter((t) => t.kind === 'manual').map((t) => t.exercise)).toEqual([1, 5]);
-    const fragment = parseManifestFragment(readJsonFile('assignments/resnet/instructor/manifest.json'), 'hidden.json', manifest);
+    const fragment = parseManifestFragment(
+      readJsonFile('assignments/resnet/instructor/manifest.json'),
+      'hidden.json',
+      manifest,
+    );
     expect(fragment.checks.map((c) => c.visibility)).not.toContain('visible');
   });
 

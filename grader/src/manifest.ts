@@ -171,17 +171,22 @@ function checkCalls(
     throw new ManifestError(`${file}: field '${at}${field}': ${why}`);
   };
   const fn = functions[check.target];
-  if (!fn) fail('.target', `no function '${check.target}' in 'functions' (known: ${Object.keys(functions).join(', ')})`);
+  if (!fn)
+    fail('.target', `no function '${check.target}' in 'functions' (known: ${Object.keys(functions).join(', ')})`);
   const f = fn as ManifestFunction;
   if (task.file && f.file !== task.file)
     fail('.target', `'${check.target}' lives in ${f.file}, but task '${task.id}' grades ${task.file}`);
   const needs = NEEDS[check.kind];
   if (!needs.targets.includes(f.kind))
-    fail('.target', `a ${check.kind} check needs a ${needs.targets.join(' or ')} function; '${check.target}' is a ${f.kind}`);
+    fail(
+      '.target',
+      `a ${check.kind} check needs a ${needs.targets.join(' or ')} function; '${check.target}' is a ${f.kind}`,
+    );
   if (needs.cases && !check.cases?.length) fail('.cases', `a ${check.kind} check needs at least one case`);
   if (!needs.cases && check.cases) fail('.cases', `a ${check.kind} check takes no cases`);
   for (const [j, k] of (check.cases ?? []).entries()) {
-    if (f.kind === 'block' && !k.input) fail(`.cases[${j}].input`, 'a block case needs the input shape (without batch)');
+    if (f.kind === 'block' && !k.input)
+      fail(`.cases[${j}].input`, 'a block case needs the input shape (without batch)');
     if (f.kind === 'network' && k.input) fail(`.cases[${j}].input`, 'a network case takes only args');
   }
   if (check.kind === 'identity' && (!check.expect || check.cases?.length !== 1))

@@ -78,7 +78,13 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (values.release) {
     // The release tool works on the whole repository (every assignment), so it runs as its own command.
-    const args = ['tsx', 'packages/assign/src/release/release.ts', '--out', values.release, ...(values.verify ? ['--verify'] : [])];
+    const args = [
+      'tsx',
+      'packages/assign/src/release/release.ts',
+      '--out',
+      values.release,
+      ...(values.verify ? ['--verify'] : []),
+    ];
     const r = spawnSync('npx', args, { cwd: REPO_ROOT, stdio: 'inherit' });
     return r.status ?? 1;
   }

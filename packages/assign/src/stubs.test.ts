@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listAssignments, loadAssignment } from '@course/grader/assignments';
 import { describe, expect, it } from 'vitest';
-import { expectedStubs, findRegions, makeStub, solutionLines } from './stubs.ts';
+import { enclosingFunction, expectedStubs, findRegions, makeStub, solutionLines } from './stubs.ts';
 
 const ASSIGNMENTS = listAssignments().map(loadAssignment);
 
@@ -68,16 +68,12 @@ export function second(
       for (const { solutionPath, file } of expectedStubs(assignment)) {
         const source = readFileSync(solutionPath, 'utf8');
         const lines = source.split('\n');
+        // The function each body region sits in, found as the stub writer finds it.
         const inFunctions = findRegions(source, file)
           .filter((r) => r.indent !== '')
-          .map((r) =>
-            lines
-              .slice(0, r.begin)
-              .reverse()
-              .find((l) => /function\s/.test(l)),
-          );
+          .map((r) => enclosingFunction(lines, r.begin, r.indent));
         const called = Object.entries(assignment.manifest.functions).filter(([, f]) => f.file === file);
-        for (const [name] of called) expect(inFunctions.some((l) => l?.includes(`function ${name}(`))).toBe(true);
+        for (const [name] of called) expect(inFunctions).toContain(name);
       }
     },
   );
