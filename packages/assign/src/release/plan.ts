@@ -207,6 +207,8 @@ export function strip(path: string, text: string): string {
 export interface LeftOut {
   /** Names of the workspace packages whose package.json is left out. */
   packages: ReadonlySet<string>;
+  /** Their folders, relative to the repository root (the lockfile's importer keys). */
+  importers: ReadonlySet<string>;
   /** Left-out files, relative to the repository root. */
   files: ReadonlySet<string>;
 }

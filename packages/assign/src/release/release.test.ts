@@ -18,19 +18,12 @@ import { join, relative } from 'node:path';
 import { expectedStubs } from '@course/assign/stubs';
 import { listAssignments, loadAssignment, REPO_ROOT } from '@course/grader/assignments';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { gradeReleaseFiles } from './adversary.ts';
 import { secretLines } from './leaks.ts';
 import { assignmentsIn, markedFolders, placeRule, planRelease } from './plan.ts';
-import {
-  deadLinks,
-  hiddenIds,
-  INSTALL_ARGS,
-  type ReleaseResult,
-  release,
-  runIn,
-  snapshot,
-  TEST_ARGS,
-} from './release.ts';
+import { deadLinks, hiddenIds, type ReleaseResult, release, snapshot, stubReport } from './release.ts';
+import { ReleaseCiError, releasedCiSteps, verifyReleaseCi } from './verify.ts';
 
 function walk(dir: string, base = dir): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -173,6 +166,28 @@ describe('pnpm release', () => {
     expect(() => release(join(temp, 'none'), { assignments: ['nope'] })).toThrow(/--assignment nope: not in HEAD/);
   });
 
+  it.each([
+    ['resnet', () => out],
+    ['every assignment', () => everyOut],
+  ])('ships a lockfile whose importers are exactly its package.json files (%s)', (_, dir) => {
+    // What `pnpm install --frozen-lockfile` compares before it installs anything.
+    const lock = parseYaml(readFileSync(join(dir(), 'pnpm-lock.yaml'), 'utf8')) as {
+      importers: Record<string, Record<string, Record<string, { specifier: string }>>>;
+    };
+    const manifests = walk(dir()).filter((f) => f.endsWith('package.json'));
+    const folders = manifests.map((f) => (f === 'package.json' ? '.' : f.replace(/\/package\.json$/, '')));
+    expect(Object.keys(lock.importers).sort()).toEqual([...folders].sort());
+    for (const [i, file] of manifests.entries()) {
+      const pkg = JSON.parse(readFileSync(join(dir(), file), 'utf8'));
+      for (const field of ['dependencies', 'devDependencies', 'optionalDependencies']) {
+        const locked = Object.fromEntries(
+          Object.entries(lock.importers[folders[i]!]![field] ?? {}).map(([name, d]) => [name, d.specifier]),
+        );
+        expect(locked, `${file} ${field}`).toEqual(pkg[field] ?? {});
+      }
+    }
+  });
+
   it('ships the stubs, the handouts and the public checks', () => {
     const files = new Set(walk(everyOut));
     for (const name of listAssignments()) {
@@ -243,23 +258,55 @@ describe('the adversary', () => {
   });
 });
 
-describe('the released repository, installed', () => {
-  it('installs offline, passes its own tests, grades its stubs, and no file of it scores', {
-    timeout: 1_200_000,
+describe('the released CI', () => {
+  it('is read from the released workflow files and .ci/run', () => {
+    const steps = releasedCiSteps(everyOut);
+    for (const name of every.assignments) {
+      const workflow = `.github/workflows/grade-${name}.yml`;
+      expect(steps).toContainEqual({
+        source: `${workflow} › grade › Install`,
+        command: 'npx -y pnpm@10 install --frozen-lockfile',
+      });
+      expect(steps.find((s) => s.source.startsWith(workflow) && / grade /.test(s.command))?.command).toBe(
+        `npx pnpm@10 grade --assignment ${name} --out grade-report`,
+      );
+      expect(steps.filter((s) => s.source === `assignments/${name}/ci/gitlab-ci.yml › grade-${name}`)).toHaveLength(2);
+    }
+    expect(steps.at(-1)).toEqual({ source: '.ci/run', command: 'bash .ci/run' });
+  });
+
+  it('refuses a release whose install would fail, naming the step', { timeout: 300_000 }, () => {
+    // The instructor's lockfile as it is (what releases shipped before the lockfile was pruned).
+    const broken = join(temp, 'broken');
+    cpSync(out, broken, { recursive: true });
+    writeFileSync(join(broken, 'pnpm-lock.yaml'), readFileSync(join(REPO_ROOT, 'pnpm-lock.yaml')));
+    let error: unknown;
+    try {
+      verifyReleaseCi(broken).cleanup();
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ReleaseCiError);
+    expect((error as Error).message).toMatch(
+      /fails at \.github\/workflows\/grade-resnet\.yml › grade › Install \(`npx -y pnpm@10 install --frozen-lockfile`, exit 1[\s\S]*specifiers in the lockfile/,
+    );
+  });
+});
+
+describe('the released repository, as its own CI runs it', () => {
+  it('passes every step of its CI in a fresh clone with empty caches, grades its stubs 0, and no file of it scores', {
+    timeout: 2_400_000,
   }, async () => {
-    runIn(everyOut, INSTALL_ARGS, 300_000);
-    const tests = runIn(everyOut, TEST_ARGS, 900_000);
-    expect(tests).toMatch(/Tests\s+.*\d+ passed/);
-    const report = JSON.parse(runIn(everyOut, ['grade', '--format', 'json'], 240_000)) as {
-      score: number;
-      checks: Array<{ id: string; status: string; message: string }>;
-    };
-    expect(report.score).toBe(0);
-    const exercise = report.checks.filter((c) => c.status !== 'skipped');
-    expect(exercise.length).toBeGreaterThan(0);
-    for (const check of exercise) {
-      expect(['error', 'failed'], check.id).toContain(check.status);
-      expect(check.message, check.id).toMatch(/not implemented yet/);
+    const ci = verifyReleaseCi(everyOut, { log: (line) => console.log(`release CI: ${line}`) });
+    try {
+      expect(ci.steps.map((s) => s.source)).toEqual(releasedCiSteps(everyOut).map((s) => s.source));
+      expect(ci.steps.at(-1)?.tail).toMatch(/typecheck|Tasks:/);
+      const report = stubReport(ci.clone);
+      expect(every.assignments).toContain(report.assignment);
+      expect(report.score).toBe(0);
+      expect(report.checks.filter((c) => c.status !== 'skipped').length).toBeGreaterThan(0);
+    } finally {
+      ci.cleanup();
     }
     const adversary = await gradeReleaseFiles(everyOut, {
       assignments: every.assignments,

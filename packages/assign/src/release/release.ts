@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_ASSIGNMENT, REPO_ROOT } from '@course/grader/assignments';
 import { describeLeaks, gradeReleaseFiles } from './adversary.ts';
 import { findLeaks, hiddenCheckIds, secretLines } from './leaks.ts';
+import { pruneLockfile } from './lockfile.ts';
 import {
   type Action,
   assignmentsIn,
@@ -27,6 +28,7 @@ import {
   strip,
   studentReadme,
 } from './plan.ts';
+import { verifyReleaseCi } from './verify.ts';
 
 export const REPO = REPO_ROOT;
 
@@ -93,6 +95,7 @@ function releasedBytes(
 ): Buffer | string {
   if (action.kind === 'strip') return strip(file.path, file.text!);
   if (posix.basename(file.path) === 'package.json') return releasePackageJson(file.path, file.text!, leftOut);
+  if (file.path === 'pnpm-lock.yaml') return pruneLockfile(file.text!, leftOut);
   if (file.path === 'README.md') {
     const readme = files.find((f) => f.path === STUDENT_README);
     if (!readme) throw new Error(`${STUDENT_README} is missing from the commit: the release needs the student README`);
@@ -148,14 +151,18 @@ export function release(outDir: string, options: ReleaseOptions = {}): ReleaseRe
   return { outDir: out, actions, written, assignments };
 }
 
-/** The left-out files, and the names of the workspace packages among them. */
+/** The left-out files, and the workspace packages among them (by name, and by folder for the lockfile). */
 export function leftOutOf(files: readonly SourceFile[], actions: readonly Action[]): LeftOut {
   const skipped = files.filter((_, i) => actions[i]?.kind === 'skip');
-  const packages = skipped
-    .filter((f) => posix.basename(f.path) === 'package.json' && f.text !== undefined)
+  const manifests = skipped.filter((f) => posix.basename(f.path) === 'package.json' && f.text !== undefined);
+  const packages = manifests
     .map((f) => (JSON.parse(f.text!) as { name?: string }).name)
     .filter((name): name is string => typeof name === 'string');
-  return { packages: new Set(packages), files: new Set(skipped.map((f) => f.path)) };
+  return {
+    packages: new Set(packages),
+    importers: new Set(manifests.map((f) => posix.dirname(f.path))),
+    files: new Set(skipped.map((f) => f.path)),
+  };
 }
 
 /** Markdown links to relative paths that are not in the release: `[text](path)` and `[text]: path`. */
@@ -227,49 +234,27 @@ export function hiddenIds(files: readonly SourceFile[]): Array<{ id: string; man
   );
 }
 
-/** Runs a command in the release; returns its stdout, or throws with the tail of its output. */
-export function runIn(dir: string, args: string[], timeoutMs = 600_000): string {
-  // --silent: no "> resnet-course@ grade" banner in front of the JSON.
-  const r = spawnSync('npx', ['--yes', 'pnpm@10', '--silent', ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    timeout: timeoutMs,
-    maxBuffer: 1 << 28,
-    // The student's CI runs with CI=true; the released tests must pass there as they do here.
-    env: { ...process.env, CI: 'true' },
-  });
-  if (r.error) throw new Error(`pnpm ${args.join(' ')} could not run: ${r.error.message}`);
-  // grade exits non-zero when checks fail; that is a result, not an error, as long as it printed a report.
-  if (r.status !== 0 && !(args[0] === 'grade' && r.stdout.trim().startsWith('{'))) {
-    const output = `${r.stdout}\n${r.stderr}`;
-    // A test run: name every failed test (the last lines hold only the last failure's trace).
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: vitest colours its output
-    const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
-    const failed = [
-      ...new Set(
-        plain
-          .split('\n')
-          .filter((l) => /^\s*FAIL\s/.test(l))
-          .map((l) => l.trim()),
-      ),
-    ];
-    const tail = (
-      args[0] === 'test' && failed.length ? [...failed, testTally(plain)] : plain.trim().split('\n').slice(-15)
-    ).join('\n  ');
-    throw new Error(`pnpm ${args.join(' ')} failed in ${dir} (exit ${r.status}):\n  ${tail}`);
-  }
-  return `${r.stdout}${args[0] === 'test' ? r.stderr : ''}`;
-}
-
-export const INSTALL_ARGS = ['install', '--offline', '--frozen-lockfile=false'];
-/** The released repository's own test command (README, .ci/run, the shipped workflows). */
-export const TEST_ARGS = ['test'];
-
-/** The last "Tests  N passed (M)" line vitest prints. */
-export function testTally(output: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: vitest colours its summary
-  const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
-  return /Tests\s+([^\n]+)/.exec(plain)?.[1]?.trim() ?? 'no test summary printed';
+/**
+ * The report the released CI's last grade step wrote (its `--out grade-report`), which must be the stubs':
+ * score 0, every exercise check "not implemented yet". Throws otherwise.
+ */
+export function stubReport(clone: string): {
+  assignment: string;
+  score: number;
+  maxScore: number;
+  checks: Array<{ id: string; status: string; message: string }>;
+} {
+  const file = join(clone, 'grade-report', 'report.json');
+  if (!existsSync(file)) throw new Error('the released CI graded nothing: no grade-report/report.json in its clone');
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  const unimplemented = report.checks.filter(
+    (c: { status: string; message: string }) => c.status !== 'skipped' && !/not implemented yet/.test(c.message),
+  );
+  if (report.score !== 0 || unimplemented.length > 0)
+    throw new Error(
+      `the released stubs score ${report.score} (${unimplemented.map((c: { id: string }) => c.id).join(', ')} not "not implemented yet"): strip the solution regions`,
+    );
+  return report;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -293,15 +278,14 @@ async function main(argv: string[]): Promise<void> {
   for (const a of skipped) if (a.kind === 'skip') console.log(`  ${a.path}: ${a.why}`);
   console.log('checked: no solution line, no hidden check id, no link to a left-out file');
   if (values.verify) {
-    runIn(result.outDir, INSTALL_ARGS);
-    console.log('verified: installs offline');
-    const tests = runIn(result.outDir, TEST_ARGS, 1_800_000);
-    console.log(`verified: its own test command passes (pnpm test: ${testTally(tests)})`);
-    const report = JSON.parse(runIn(result.outDir, ['grade', '--format', 'json'])) as {
-      score: number;
-      maxScore: number;
-    };
-    console.log(`verified: grades the stubs (${report.score}/${report.maxScore})`);
+    const ci = verifyReleaseCi(result.outDir, { log: (line) => console.log(`  ${line}`) });
+    try {
+      console.log(`verified: its own CI passes in a fresh clone with empty caches (${ci.steps.length} steps)`);
+      const stubs = stubReport(ci.clone);
+      console.log(`verified: its grade step grades the stubs (${stubs.assignment}: ${stubs.score}/${stubs.maxScore})`);
+    } finally {
+      ci.cleanup();
+    }
     const adversary = await gradeReleaseFiles(result.outDir, {
       assignments: result.assignments,
       log: (line) => console.log(`  ${line}`),
