@@ -13,6 +13,8 @@ interface BenchResult {
 }
 type BenchModule = { run?: (opts: { json: boolean }) => Promise<BenchResult> };
 
+export const USAGE = 'usage: pnpm bench [--json] [--only NAME] [--out FILE]';
+
 const DIR = join(dirname(fileURLToPath(import.meta.url)), 'bench');
 
 export function table(rows: Row[]): string {
@@ -24,13 +26,22 @@ export function table(rows: Row[]): string {
 }
 
 async function main(): Promise<void> {
-  let values: { json?: boolean; only?: string; out?: string };
+  let values: { json?: boolean; only?: string; out?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
-      options: { json: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' } },
+      options: {
+        json: { type: 'boolean' },
+        only: { type: 'string' },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     }));
   } catch (err) {
-    throw new Error(`${(err as Error).message}; usage: pnpm bench [--json] [--only NAME] [--out FILE]`);
+    throw new Error(`${(err as Error).message}; ${USAGE}`);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
   }
   const names = readdirSync(DIR)
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))

@@ -61,7 +61,7 @@ function stageListing(model: tf.LayersModel, batchShape: number[]): Array<[strin
   return picked.map((r) => [r.className, r.shape as number[]]);
 }
 
-describe('the chapter anchors (DESIGN.md, NHWC)', () => {
+describe('the chapter anchors (docs/design.md, NHWC)', () => {
   it('Residual(3) keeps [4, 6, 6, 3]', () => {
     expect(
       forwardShape(

@@ -1,4 +1,4 @@
-// The published parameter counts (DESIGN.md, "Reference anchors"): 13 numbers, each exactly.
+// The published parameter counts (docs/design.md, "Reference anchors"): 13 numbers, each exactly.
 
 import { summary } from '@course/d2l/summary';
 import { describe, expect, it } from 'vitest';

@@ -66,7 +66,7 @@ export function formatArchSummary(s: ArchSummary): string {
   ].join('\n');
 }
 
-/** The JSON that DESIGN.md specifies (the listing is text mode's). */
+/** The JSON that docs/design.md specifies (the listing is text mode's). */
 export function archSummaryJson(s: ArchSummary): Omit<ArchSummary, 'listing'> {
   const { listing: _listing, ...rest } = s;
   return rest;

@@ -63,7 +63,7 @@ describe('the chapter, in NHWC', () => {
 });
 
 describe('resnet summary command', () => {
-  it('prints the DESIGN.md JSON fields', () => {
+  it('prints the docs/design.md JSON fields', () => {
     const out = JSON.parse(summaryCommand(['--arch', 'resnet18', '--classes', '7', '--input', '64,64,3', '--json']));
     expect(Object.keys(out)).toEqual([
       'arch',

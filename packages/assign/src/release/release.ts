@@ -257,6 +257,13 @@ export function stubReport(clone: string): {
   return report;
 }
 
+export const USAGE = `usage: pnpm release --out DIR [--assignment NAME]... [--ref REV] [--force] [--verify]
+  --out         a new or empty folder for the student repository
+  --assignment  the assignments it holds (repeatable; default: every one)
+  --ref         the commit to release (default HEAD: the release takes the commit, not the working tree)
+  --force       replace a folder that is not empty
+  --verify      run the release's own CI in a fresh clone with empty caches, then attack it`;
+
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -266,8 +273,13 @@ async function main(argv: string[]): Promise<void> {
       force: { type: 'boolean', default: false },
       verify: { type: 'boolean', default: false },
       assignment: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   if (!values.out) throw new Error('--out DIR is required (a new or empty folder for the student repository)');
   const result = release(values.out, { force: values.force, ref: values.ref, assignments: values.assignment });
   const skipped = result.actions.filter((a) => a.kind === 'skip');
@@ -295,7 +307,9 @@ async function main(argv: string[]): Promise<void> {
     console.log(`verified: no released TypeScript file scores above the stubs (${adversary.attempts.length} gradings)`);
   }
   const shown = relative(process.cwd(), result.outDir);
-  console.log(`next: cd ${shown.startsWith('..') ? result.outDir : shown || '.'} && git init && npx pnpm@10 install`);
+  console.log(
+    `next: cd ${shown.startsWith('..') ? result.outDir : shown || '.'} && git init && npx -y pnpm@10 install`,
+  );
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
