@@ -11,7 +11,8 @@ export default defineConfig({
       'scripts/**/*.test.ts',
     ],
     testTimeout: 120_000,
-    hookTimeout: 120_000,
+    // Set-up hooks grade whole submissions; on a loaded 2-core machine that has taken over two minutes.
+    hookTimeout: 600_000,
     pool: 'forks',
   },
 });
