@@ -60,10 +60,19 @@ describe('probeBackends', () => {
         device: 'gpu:0 (tensorflow, CUDA)',
         gpu: true,
       },
+      {
+        label: 'webgpu',
+        backend: 'webgpu',
+        state: 'available',
+        device: 'gpu:0 (webgpu, software adapter: google swiftshader)',
+        gpu: false,
+        softwareGpu: true,
+      },
       { label: 'cpu', backend: 'cpu', state: 'unavailable', reason: 'broken' },
     ]);
     expect(lines).toEqual([
       'tensorflow-gpu  available    gpu:0 (tensorflow, CUDA) [GPU]',
+      'webgpu          available    gpu:0 (webgpu, software adapter: google swiftshader) [software GPU: auto prefers a CPU backend]',
       'cpu             unavailable  broken',
     ]);
   });

@@ -13,6 +13,8 @@ export interface PathStatus {
   /** The device the path runs on, when available. */
   device?: string;
   gpu?: boolean;
+  /** A GPU API on a software renderer (SwiftShader, llvmpipe): available, but no faster than a CPU path. */
+  softwareGpu?: boolean;
   /** Why the path is unavailable or was not probed. */
   reason?: string;
 }
@@ -25,8 +27,15 @@ export interface ProbeOptions {
 
 async function probePath(path: BackendPath): Promise<PathStatus> {
   try {
-    const { device, gpu } = await path.load();
-    return { label: path.label, backend: path.backend, state: 'available', device, gpu };
+    const { device, gpu, softwareGpu } = await path.load();
+    return {
+      label: path.label,
+      backend: path.backend,
+      state: 'available',
+      device,
+      gpu,
+      ...(softwareGpu ? { softwareGpu } : {}),
+    };
   } catch (err) {
     return { label: path.label, backend: path.backend, state: 'unavailable', reason: firstLine(err) };
   }
@@ -58,11 +67,14 @@ export function availableBackends(statuses: readonly PathStatus[]): BackendName[
   return [...new Set(statuses.filter((s) => s.state === 'available').map((s) => s.backend))];
 }
 
+export const gpuMark = (s: { gpu?: boolean; softwareGpu?: boolean }): string =>
+  s.gpu ? ' [GPU]' : s.softwareGpu ? ' [software GPU: auto prefers a CPU backend]' : '';
+
 /** One aligned line per path: label, state, then the device or the reason. */
 export function formatProbe(statuses: readonly PathStatus[]): string[] {
   const width = Math.max(...statuses.map((s) => s.label.length));
   return statuses.map((s) => {
-    const what = s.state === 'available' ? `${s.device}${s.gpu ? ' [GPU]' : ''}` : s.reason;
+    const what = s.state === 'available' ? `${s.device}${gpuMark(s)}` : s.reason;
     return `${s.label.padEnd(width)}  ${s.state.padEnd(11)}  ${what}`;
   });
 }

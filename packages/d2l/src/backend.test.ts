@@ -7,17 +7,21 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
+  adapterName,
   type BackendPath,
   BackendUnavailableError,
   dawnReason,
   fallbackNote,
   INSTALL_HINTS,
+  isSoftwareAdapter,
   nativePackageProblem,
   releaseBackend,
+  SOFTWARE_GPU_SKIPPED,
   selectBackend,
   tensorflowDevice,
   useBackend,
   WEBGPU_NOT_PROBED,
+  webgpuDevice,
 } from './backend.ts';
 
 // Fake paths in the real order; each records whether it was tried.
@@ -140,6 +144,44 @@ describe('selectBackend (injected loaders, no GPU needed)', () => {
     );
   });
 
+  it('auto never picks a software GPU over a CPU backend; by name it runs, as a CPU-class device', async () => {
+    const { paths, tried } = fakePaths({ webgpu: true, wasm: true });
+    const software = paths.map((p) =>
+      p.backend === 'webgpu'
+        ? {
+            ...p,
+            load: async () => {
+              await p.load();
+              return { device: 'gpu:0 (webgpu, software adapter: google swiftshader)', gpu: false, softwareGpu: true };
+            },
+          }
+        : p,
+    );
+    const auto = await selectBackend('auto', { paths: software, tryWebgpu: true });
+    expect(auto.name).toBe('wasm');
+    expect(auto.skipped).toContain(
+      `webgpu: software GPU (gpu:0 (webgpu, software adapter: google swiftshader)): ${SOFTWARE_GPU_SKIPPED}`,
+    );
+    expect(tried).toContain('webgpu');
+    const named = await selectBackend('webgpu', { paths: software });
+    expect(named).toMatchObject({ name: 'webgpu', gpu: false, softwareGpu: true });
+  });
+
+  it('tells each loader when auto is walking, so webgpu can refuse a software adapter before Dawn starts', async () => {
+    const seen: unknown[] = [];
+    const path = (backend: BackendPath['backend']): BackendPath => ({
+      backend,
+      label: backend,
+      load: async (options) => {
+        seen.push(options);
+        return { device: backend, gpu: false };
+      },
+    });
+    await selectBackend('auto', { paths: [path('wasm')] });
+    await selectBackend('wasm', { paths: [path('wasm')] });
+    expect(seen).toEqual([{ refuseSoftwareGpu: true }, {}]);
+  });
+
   it('says so plainly when nothing loads at all', async () => {
     const { paths } = fakePaths({});
     await expect(selectBackend('auto', { paths, tryWebgpu: false })).rejects.toThrow(
@@ -165,6 +207,18 @@ describe('fallback note', () => {
     const note = fallbackNote({ name: 'tensorflow', device: 'cpu (tensorflow)', gpu: false, skipped: [] });
     expect(note).toContain('docs/gpu.md');
     expect(note).not.toContain('Native TensorFlow unavailable');
+  });
+
+  it('a software GPU run says the CPU does the work and the CPU training profile applies', () => {
+    const note = fallbackNote({
+      name: 'webgpu',
+      ...webgpuDevice({ vendor: 'google', architecture: 'swiftshader' }),
+      skipped: [],
+    });
+    expect(note).toMatch(
+      /^note: webgpu runs on a software GPU \(gpu:0 \(webgpu, software adapter: google swiftshader\)\)/,
+    );
+    expect(note).toContain('CPU training profile');
   });
 
   it('useBackend prints the note for auto unless quiet, and never for a named backend', async () => {
@@ -223,6 +277,41 @@ describe('tensorflowDevice', () => {
     expect(noCuda.gpu).toBe(false);
     expect(noCuda.device).toContain('no CUDA 11.2/cuDNN 8.1 GPU found');
     expect(tensorflowDevice('@tensorflow/tfjs-node', true).gpu).toBe(false);
+  });
+});
+
+describe('webgpu adapters', () => {
+  const swiftshader = {
+    vendor: 'google',
+    architecture: 'swiftshader',
+    device: 'swiftshader-device-subzero-',
+    description: 'SwiftShader driver 5.0.0',
+    isFallbackAdapter: true,
+  };
+
+  it('a fallback adapter, or one named after a software renderer, is a software GPU', () => {
+    expect(isSoftwareAdapter(swiftshader)).toBe(true);
+    expect(isSoftwareAdapter({ ...swiftshader, isFallbackAdapter: undefined })).toBe(true); // older Dawn: no flag
+    expect(isSoftwareAdapter({ vendor: 'mesa', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' })).toBe(true);
+    expect(isSoftwareAdapter({ description: 'Microsoft Basic Render Driver' })).toBe(true);
+    expect(isSoftwareAdapter({ vendor: 'x', isFallbackAdapter: true })).toBe(true);
+    expect(isSoftwareAdapter({ vendor: 'nvidia', architecture: 'ampere', description: 'NVIDIA A100' })).toBe(false);
+    expect(isSoftwareAdapter({ vendor: 'intel', architecture: 'gen-12lp', isFallbackAdapter: false })).toBe(false);
+    expect(isSoftwareAdapter({ device: 'null-backend' })).toBe(false); // Dawn's null adapter: no renderer at all
+  });
+
+  it('the device line names the adapter, and only a hardware one counts as a GPU', () => {
+    expect(adapterName(swiftshader)).toBe('google swiftshader SwiftShader driver 5.0.0');
+    expect(webgpuDevice(swiftshader)).toEqual({
+      device: 'gpu:0 (webgpu, software adapter: google swiftshader SwiftShader driver 5.0.0)',
+      gpu: false,
+      softwareGpu: true,
+    });
+    expect(webgpuDevice({ vendor: 'nvidia', architecture: 'ampere' })).toEqual({
+      device: 'gpu:0 (webgpu, nvidia ampere)',
+      gpu: true,
+    });
+    expect(webgpuDevice({ device: 'null-backend' }).device).toBe('gpu:0 (webgpu, null-backend)');
   });
 });
 

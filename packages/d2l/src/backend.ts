@@ -21,7 +21,13 @@ export interface BackendInfo {
   name: BackendName;
   /** Human-readable device, e.g. "cpu (wasm, XNNPACK, SIMD)" or "gpu:0 (tensorflow CUDA)". */
   device: string;
+  /** A hardware GPU runs the ops: the grader's long training profile and GPU-sized memory bounds. */
   gpu: boolean;
+  /**
+   * A GPU API served by a software renderer (SwiftShader, llvmpipe, WARP, a fallback adapter): the ops run
+   * on the CPU, slower than the CPU backends, so it counts as a CPU for profiles and memory (`gpu` is false).
+   */
+  softwareGpu?: boolean;
   /** One line per path that 'auto' tried and skipped, with the reason. */
   skipped: string[];
 }
@@ -51,6 +57,12 @@ export class BackendUnavailableError extends Error {
 export interface LoadedBackend {
   device: string;
   gpu: boolean;
+  softwareGpu?: boolean;
+}
+
+export interface PathLoadOptions {
+  /** 'auto' is walking: a path that would run on a software GPU refuses before it starts anything. */
+  refuseSoftwareGpu?: boolean;
 }
 
 /** One way to get a backend: tensorflow has two (tfjs-node-gpu, then tfjs-node). */
@@ -58,7 +70,7 @@ export interface BackendPath {
   backend: BackendName;
   /** Short label used in probe lines and skip reasons, e.g. 'tensorflow-gpu'. */
   label: string;
-  load: () => Promise<LoadedBackend>;
+  load: (options?: PathLoadOptions) => Promise<LoadedBackend>;
 }
 
 const require = createRequire(import.meta.url);
@@ -170,11 +182,42 @@ export function dawnReason(stderr: string): string {
   return line ? line.replace(/^(Warning|Error):\s*/, '').slice(0, 160) : 'no GPU, or no Vulkan/Metal/D3D12 driver';
 }
 
+/** What Dawn says about its adapter (WebGPU's GPUAdapterInfo, plus the older `adapter.isFallbackAdapter`). */
+export interface AdapterFacts {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+
+// Software renderers behind a GPU API: Google's SwiftShader (Vulkan), Mesa's llvmpipe/lavapipe/softpipe,
+// Microsoft's WARP ("Basic Render Driver") behind D3D12.
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|lavapipe|softpipe|basic render driver|\bwarp\b/i;
+
+/** A fallback adapter, or one whose info names a software renderer: the GPU API runs on the CPU. */
+export function isSoftwareAdapter(a: AdapterFacts): boolean {
+  if (a.isFallbackAdapter === true) return true;
+  return SOFTWARE_RENDERER.test([a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' '));
+}
+
+/** The adapter's name for reports, e.g. "google swiftshader SwiftShader driver 5.0.0". */
+export function adapterName(a: AdapterFacts): string {
+  return [a.vendor, a.architecture, a.description].filter(Boolean).join(' ') || a.device || 'unnamed adapter';
+}
+
+/** The device line of a webgpu backend: the adapter's name, and whether it is a software renderer. */
+export function webgpuDevice(a: AdapterFacts): LoadedBackend {
+  if (isSoftwareAdapter(a))
+    return { device: `gpu:0 (webgpu, software adapter: ${adapterName(a)})`, gpu: false, softwareGpu: true };
+  return { device: `gpu:0 (webgpu, ${adapterName(a)})`, gpu: true };
+}
+
 /**
  * Ask Dawn for an adapter in a child process: on a machine without a usable GPU, Dawn prints Vulkan
  * warnings straight to fd 2, and they belong in a reason, not on the user's terminal.
  */
-function dawnPreflight(): { ok: true; description: string } | { ok: false; reason: string } {
+function dawnPreflight(): { ok: true; adapter: AdapterFacts } | { ok: false; reason: string } {
   let url: string;
   try {
     url = pathToFileURL(require.resolve(DAWN_PACKAGE)).href;
@@ -185,7 +228,8 @@ function dawnPreflight(): { ok: true; description: string } | { ok: false; reaso
 Object.assign(globalThis, globals);
 const a = await create(${JSON.stringify(dawnFlags())}).requestAdapter({ powerPreference: 'high-performance' });
 const i = a?.info ?? {};
-process.stdout.write(JSON.stringify(a ? { ok: true, description: [i.vendor, i.architecture, i.description].filter(Boolean).join(' ') } : { ok: false }));
+const facts = { vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description, isFallbackAdapter: i.isFallbackAdapter ?? a?.isFallbackAdapter };
+process.stdout.write(JSON.stringify(a ? { ok: true, adapter: facts } : { ok: false }));
 process.exit(0);`;
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     env: { ...process.env, D2L_DAWN_URL: url },
@@ -193,8 +237,8 @@ process.exit(0);`;
     timeout: 30_000,
   });
   try {
-    const got = JSON.parse(run.stdout) as { ok: boolean; description?: string };
-    if (got.ok) return { ok: true, description: got.description ?? '' };
+    const got = JSON.parse(run.stdout) as { ok: boolean; adapter?: AdapterFacts };
+    if (got.ok) return { ok: true, adapter: got.adapter ?? {} };
   } catch {
     // no JSON: Dawn failed to load or crashed; the reason is on stderr
   }
@@ -210,15 +254,25 @@ function dawnFlags(): string[] {
 }
 
 let dawnGpu: DawnGpu | undefined;
+/** The adapter the preflight found, kept for every later load in this process (the probe, then a grading). */
+let dawnAdapter: AdapterFacts | undefined;
 let webgpuReleased = false;
 
-async function loadWebgpu(): Promise<LoadedBackend> {
+export const SOFTWARE_GPU_SKIPPED =
+  'slower than the CPU backends, so auto does not pick it; pass --backend webgpu to use it anyway';
+
+async function loadWebgpu(options: PathLoadOptions = {}): Promise<LoadedBackend> {
   if (webgpuReleased) throw new Error('the webgpu device was released in this process; start a new one');
-  let description = '';
-  if (!dawnGpu) {
+  if (!dawnAdapter) {
     const pre = dawnPreflight();
     if (!pre.ok) throw new Error(pre.reason);
-    description = pre.description;
+    dawnAdapter = pre.adapter;
+  }
+  const loaded = webgpuDevice(dawnAdapter);
+  // Refused before Dawn starts in this process: a software device would only cost memory and keep Node alive.
+  if (loaded.softwareGpu && options.refuseSoftwareGpu)
+    throw new Error(`software adapter (${adapterName(dawnAdapter)}): ${SOFTWARE_GPU_SKIPPED}`);
+  if (!dawnGpu) {
     const dawn = (await import(DAWN_PACKAGE)) as DawnModule;
     Object.assign(globalThis, dawn.globals);
     dawnGpu = dawn.create(dawnFlags());
@@ -234,7 +288,7 @@ async function loadWebgpu(): Promise<LoadedBackend> {
     throw err;
   }
   explainSyncReads(tf.backend() as unknown as SyncReader);
-  return { device: `gpu:0 (webgpu${description ? `, ${description}` : ''})`, gpu: true };
+  return loaded;
 }
 
 interface SyncReader {
@@ -263,6 +317,37 @@ function dropDawn(): void {
   const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
   if (nav && dawnGpu && nav.gpu === dawnGpu) delete nav.gpu;
   dawnGpu = undefined;
+}
+
+interface PooledBuffer {
+  size: number;
+  destroy(): void;
+}
+interface WebgpuPool {
+  freeBuffers?: Map<string, PooledBuffer[]>;
+  numFreeBuffers: number;
+  numBytesAllocated: number;
+}
+
+/**
+ * Free the GPU buffers the webgpu backend keeps for reuse; a no-op on every other backend.
+ * tfjs-backend-webgpu pools each released buffer by size and usage and never frees one, so a grading that
+ * trains one network and then another would hold the buffers of both for good; on a software GPU that pool
+ * is the process's own memory. Call it between independent pieces of work.
+ */
+export function trimBackendMemory(): void {
+  if (tf.getBackend() !== 'webgpu') return;
+  const pool = (tf.backend() as unknown as { bufferManager?: WebgpuPool }).bufferManager;
+  if (!pool?.freeBuffers) return;
+  for (const [key, buffers] of pool.freeBuffers) {
+    for (const buffer of buffers) {
+      pool.numBytesAllocated -= buffer.size;
+      buffer.destroy();
+    }
+    // Emptied, not deleted: the manager's releaseBuffer ignores every release once the map itself is empty.
+    pool.freeBuffers.set(key, []);
+  }
+  pool.numFreeBuffers = 0;
 }
 
 /**
@@ -340,12 +425,22 @@ export interface SelectOptions {
 
 export const WEBGPU_NOT_PROBED = 'webgpu: not probed by auto (set D2L_TRY_WEBGPU=1 or pass --backend webgpu)';
 
-/** The first path that loads, and the one-line reasons of those before it that did not. */
-async function tryPaths(paths: readonly BackendPath[]): Promise<{ loaded?: LoadedBackend; errors: string[] }> {
+/**
+ * The first path that loads, and the one-line reasons of those before it that did not. With
+ * `refuseSoftwareGpu` (auto's walk), a path that comes up on a software GPU counts as not loading.
+ */
+async function tryPaths(
+  paths: readonly BackendPath[],
+  options: PathLoadOptions = {},
+): Promise<{ loaded?: LoadedBackend; errors: string[] }> {
   const errors: string[] = [];
   for (const path of paths) {
     try {
-      return { loaded: await path.load(), errors };
+      const loaded = await path.load(options);
+      // The real webgpu loader refuses before starting Dawn; this holds the rule for any loader.
+      if (loaded.softwareGpu && options.refuseSoftwareGpu)
+        throw new Error(`software GPU (${loaded.device}): ${SOFTWARE_GPU_SKIPPED}`);
+      return { loaded, errors };
     } catch (err) {
       errors.push(`${path.label}: ${firstLine(err)}`);
     }
@@ -378,7 +473,11 @@ export async function selectBackend(choice: BackendChoice, options: SelectOption
       skipped.push(WEBGPU_NOT_PROBED);
       continue;
     }
-    const { loaded, errors } = await tryPaths(paths.filter((p) => p.backend === name));
+    // Never a software GPU over a CPU backend: SwiftShader trains far slower than wasm (docs/gpu.md).
+    const { loaded, errors } = await tryPaths(
+      paths.filter((p) => p.backend === name),
+      { refuseSoftwareGpu: true },
+    );
     skipped.push(...errors);
     if (loaded) return { name, ...loaded, skipped };
   }
@@ -391,6 +490,8 @@ export async function selectBackend(choice: BackendChoice, options: SelectOption
  */
 export function fallbackNote(info: BackendInfo): string | undefined {
   if (info.gpu) return undefined;
+  if (info.softwareGpu)
+    return `note: ${info.name} runs on a software GPU (${info.device}): the CPU does the work, slower than the CPU backends, and the grader uses its CPU training profile. For a real GPU see docs/gpu.md.`;
   const ran = `note: no GPU backend; the CPU path ran (${info.name}: ${info.device}).`;
   if (info.name === 'tensorflow')
     return `${ran} For the GPU paths see docs/gpu.md (tfjs-node-gpu needs CUDA 11.2 + cuDNN 8.1).`;

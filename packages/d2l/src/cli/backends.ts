@@ -1,7 +1,7 @@
 // `pnpm backends`: each backend path's status in one line, then what `--backend auto` picks here.
 import { parseArgs } from 'node:util';
 import { fallbackNote, releaseBackend, useBackend } from '../backend.ts';
-import { formatProbe, probeBackends } from '../backend-probe.ts';
+import { formatProbe, gpuMark, probeBackends } from '../backend-probe.ts';
 
 const USAGE = 'usage: pnpm backends [--json] [--no-webgpu]';
 
@@ -29,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   for (const line of formatProbe(paths)) process.stdout.write(`${line}\n`);
-  process.stdout.write(`auto → ${auto.name}: ${auto.device}${auto.gpu ? ' [GPU]' : ''}\n`);
+  process.stdout.write(`auto → ${auto.name}: ${auto.device}${gpuMark(auto)}\n`);
   const profile = auto.gpu ? 'the GPU profile (longer run, higher threshold)' : 'the CPU profile (small budget)';
   process.stdout.write(`the grader's training check uses ${profile}\n`);
   if (note) process.stdout.write(`${note}\n`);
