@@ -2,7 +2,8 @@
 // mistaken and hostile fixtures in grader/test-submissions. Training is left out here (training.test.ts).
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { forbidSyncReads } from '@course/d2l/sync-reads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAssignment } from './assignments.ts';
 import { gradeSubmission } from './grade.ts';
 
@@ -12,6 +13,14 @@ import { FIXTURES, fixtureSubmission } from './test-helpers.ts';
 
 const SOLUTION = join(FIXTURES, '../../assignments/resnet/instructor/solution');
 const REFERENCE = existsSync(join(SOLUTION, 'preact.ts')) ? SOLUTION : join(FIXTURES, 'reference-scratch');
+
+// Every check must also run on webgpu, which cannot read a tensor synchronously under Node: here no
+// synchronous read is allowed either, on the passing paths and on every failing one the fixtures reach.
+let allowSyncReads: () => void;
+beforeAll(() => {
+  allowSyncReads = forbidSyncReads();
+});
+afterAll(() => allowSyncReads());
 
 const BLOCK_CHECKS = ['bottleneck', 'preact'].flatMap((b) =>
   ['builds', 'shapes', 'params', 'structure', 'identity'].map((k) => `${b}.${k}`),

@@ -5,11 +5,11 @@ import { canonicalize } from '../analysis/canonical.ts';
 import { readBlock } from '../analysis/graph.ts';
 import { blockKey, describeBlockCase } from '../items.ts';
 import { seedWeights } from '../topology.ts';
-import { type CaseVerdict, type CheckRunner, combine, modelOr } from './context.ts';
+import { type CaseVerdict, type CheckRunner, combine, modelOr, sameShape } from './context.ts';
 
 const TOLERANCE = 1e-5;
 
-export const identityCheck: CheckRunner = (check, expected, ctx) => {
+export const identityCheck: CheckRunner = async (check, expected, ctx) => {
   if (expected.kind !== 'block-identity')
     throw new Error(`${check.id}: an identity check needs block-identity data, got ${expected.kind}`);
   const fn = check.target;
@@ -30,27 +30,34 @@ export const identityCheck: CheckRunner = (check, expected, ctx) => {
   seedWeights(model, ctx.seed);
   // Zero the trainable weights (kernel and bias, or BN's gamma and beta); BN's moving statistics stay.
   const trainable = new Set(last.trainableWeights.map((w) => w.name));
-  last.setWeights(
-    last.getWeights().map((w, i) => (trainable.has(last.weights[i]?.name ?? '') ? tf.zerosLike(w) : w.clone())),
-  );
-  const verdict = tf.tidy((): CaseVerdict => {
+  const values = last
+    .getWeights()
+    .map((w, i) => (trainable.has(last.weights[i]?.name ?? '') ? tf.zerosLike(w) : w.clone()));
+  last.setWeights(values);
+  tf.dispose(values);
+  // Read asynchronously: the webgpu backend has no synchronous read under Node.
+  const { shape, errors } = tf.tidy(() => {
     const x = tf.randomNormal([2, ...k.input], 0, 1, 'float32', ctx.seed);
     const y = model.predict(x) as tf.Tensor;
+    if (!sameShape(y.shape, x.shape)) return { shape: y.shape, errors: undefined };
+    const maxError = (want: tf.Tensor) => tf.max(tf.abs(tf.sub(y, want)));
     const want = expected.expect === 'relu' ? tf.relu(x) : x;
-    if (!y.shape.every((d, i) => d === want.shape[i])) {
+    return { shape: y.shape, errors: tf.stack([maxError(want), maxError(tf.relu(x))]) };
+  });
+  const [diff = Number.NaN, relu = Number.NaN] = errors ? await errors.data() : [];
+  errors?.dispose();
+  const verdict = ((): CaseVerdict => {
+    if (!errors)
       return {
         ok: false,
         status: 'failed',
-        line: `${what}: output shape [${y.shape}] differs from the input's [${want.shape}]`,
+        line: `${what}: output shape [${shape}] differs from the input's [${[2, ...k.input]}]`,
       };
-    }
-    const diff = tf.max(tf.abs(tf.sub(y, want))).dataSync()[0] ?? Number.NaN;
     if (diff <= TOLERANCE)
       return {
         ok: true,
         line: `${what}: with '${last.name}' zeroed, the block computes ${expected.expect === 'relu' ? 'relu(x)' : 'x'} (max error ${diff.toExponential(1)})`,
       };
-    const relu = tf.max(tf.abs(tf.sub(y, tf.relu(x)))).dataSync()[0] ?? Number.NaN;
     const cause =
       expected.expect === 'identity' && relu <= TOLERANCE
         ? 'it computes relu(x): remove the activation after the addition'
@@ -62,7 +69,7 @@ export const identityCheck: CheckRunner = (check, expected, ctx) => {
       status: 'failed',
       line: `${what}: with '${last.name}' (the branch's last layer) zeroed, ${cause} (max error ${diff.toExponential(2)})`,
     };
-  });
+  })();
   return combine(
     [verdict],
     `with the branch zeroed the block computes ${expected.expect === 'relu' ? 'relu(x)' : 'x'}`,

@@ -99,9 +99,10 @@ CONV_CASES.push({ n: 2, h: 2, w: 3, c: 2, co: 3, k: 7, s: 2, pad: 'same' });
 
 /**
  * A small network with every kernel the fast training paths replace: a 7×7/2 stem with bias, BatchNorm,
- * max pooling, a residual block with a strided 3×3 and a 1×1 projection, global pooling, a dense head.
+ * max pooling, a residual block with a strided 3×3 and a 1×1 projection, global pooling, a dense head;
+ * on 16×16×1 inputs, from fixed weights, so that every backend starts from the same numbers.
  */
-function smallNet(): tf.LayersModel {
+export function smallNet(): tf.LayersModel {
   const input = tf.input({ shape: [16, 16, 1] });
   const conv = (filters: number, kernelSize: number, strides: number) =>
     tf.layers.conv2d({
@@ -121,30 +122,34 @@ function smallNet(): tf.LayersModel {
   const shortcut = conv(16, 1, 2).apply(x) as tf.SymbolicTensor;
   x = tf.layers.reLU().apply(tf.layers.add().apply([y, shortcut])) as tf.SymbolicTensor;
   x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: tf.layers.dense({ units: 10 }).apply(x) as tf.SymbolicTensor });
-}
-
-/** Losses of 4 SGD steps of the small network from fixed weights, then every weight (BN moving statistics included). */
-export function trainSmallNet(): { losses: number[]; weights: Float32Array[] } {
-  const net = smallNet();
+  const net = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 10 }).apply(x) as tf.SymbolicTensor });
   // Fixed weights; gammas and moving variances around 1 (a negative variance would be NaN).
   const aroundOne = (name: string) => /gamma|variance/.test(name);
-  net.setWeights(
-    net.weights.map((v, i) =>
-      tf.tensor(
-        Float32Array.from(
-          { length: v.shape.reduce((a: number, b) => a * (b as number), 1) },
-          (_, j) => (aroundOne(v.name) ? 1 : 0) + Math.sin(i * 7 + j * 0.37) * 0.1,
-        ),
-        v.shape as number[],
+  const start = net.weights.map((v, i) =>
+    tf.tensor(
+      Float32Array.from(
+        { length: v.shape.reduce((a: number, b) => a * (b as number), 1) },
+        (_, j) => (aroundOne(v.name) ? 1 : 0) + Math.sin(i * 7 + j * 0.37) * 0.1,
       ),
+      v.shape as number[],
     ),
   );
+  net.setWeights(start);
+  tf.dispose(start); // the variables hold their own references
+  return net;
+}
+
+/**
+ * Losses of 4 SGD steps of the small network from fixed weights, then every weight (BN moving statistics
+ * included). Read asynchronously, so that it runs on webgpu too.
+ */
+export async function trainSmallNet(): Promise<{ losses: number[]; weights: Float32Array[] }> {
+  const net = smallNet();
   const xs = tf.tensor4d(
     Float32Array.from({ length: 6 * 16 * 16 }, (_, j) => Math.cos(j * 0.013) + (j % 7) * 0.1),
     [6, 16, 16, 1],
   );
-  const ys = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 5], 'int32'), 10);
+  const ys = tf.tidy(() => tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 5], 'int32'), 10));
   const optimizer = tf.train.sgd(0.05);
   const losses: number[] = [];
   for (let step = 0; step < 4; step++) {
@@ -152,11 +157,12 @@ export function trainSmallNet(): { losses: number[]; weights: Float32Array[] } {
       () => tf.losses.softmaxCrossEntropy(ys, net.apply(xs, { training: true }) as tf.Tensor),
       true,
     ) as tf.Tensor;
-    losses.push(loss.dataSync()[0] as number);
+    losses.push((await loss.data())[0] as number);
     loss.dispose();
   }
-  const weights = net.getWeights().map((w) => w.dataSync() as Float32Array);
+  const weights = (await Promise.all(net.getWeights().map((w) => w.data()))) as Float32Array[];
   tf.dispose([xs, ys]);
+  optimizer.dispose();
   net.dispose();
   return { losses, weights };
 }

@@ -1,12 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnimator } from './animator.ts';
 import { loadDataFashionMnist } from './fashion-mnist.ts';
+import { forbidSyncReads } from './sync-reads.ts';
 import { type EpochStats, trainCh6 } from './train.ts';
 
+// The loop, the accuracy and the Animator must run on webgpu, which has no synchronous read under Node:
+// every synchronous read throws here too.
+let allowSyncReads: () => void;
 beforeAll(async () => {
   await tf.setBackend('cpu');
+  allowSyncReads = forbidSyncReads();
 });
+afterAll(() => allowSyncReads());
 
 // The learning test uses a dense net with BatchNorm (cheapest on cpu); the convnet runs a few small batches.
 function smallMlp(): tf.LayersModel {
@@ -56,7 +62,7 @@ describe('trainCh6', () => {
     expect(e2.trainLoss).toBeLessThan(e1.trainLoss);
     expect(e2.testAcc).toBeGreaterThan(0.5);
     // BatchNorm ran in training mode: its moving mean left zero.
-    expect(Math.abs(bn.getWeights()[2]!.dataSync()[0]!)).toBeGreaterThan(0);
+    expect(Math.abs((await bn.getWeights()[2]!.data())[0]!)).toBeGreaterThan(0);
     expect(result.lines[0]).toBe(
       `loss ${e2.trainLoss.toFixed(3)}, train acc ${e2.trainAcc.toFixed(3)}, test acc ${e2.testAcc.toFixed(3)}`,
     );

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '@course/d2l/model-io';
+import { forbidSyncReads } from '@course/d2l/sync-reads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { skipWithoutExerciseBodies } from './test-exercise-bodies.ts';
 import { BOOK_DEFAULTS, defaultOutDir, parseTrainArgs, trainChapter } from './train-chapter.ts';
@@ -53,7 +54,11 @@ describe('a tiny training run', () => {
     const out = mkdtempSync(join(tmpdir(), 'resnet-train-'));
     dirs.push(out);
     const config = parseTrainArgs(['--epochs', '1', '--batch-size', '4', '--resize', '16', '--subset', '20,10']);
-    const run = await trainChapter({ ...config, backend: 'cpu', maxBatches: 1, out, quiet: true });
+    // `pnpm train` must run on webgpu, which has no synchronous read under Node: none is allowed here.
+    const allowSyncReads = forbidSyncReads();
+    const run = await trainChapter({ ...config, backend: 'cpu', maxBatches: 1, out, quiet: true }).finally(
+      allowSyncReads,
+    );
     expect(run.result.history).toHaveLength(1);
     expect(run.result.lines[0]).toMatch(/^loss \d+\.\d{3}, train acc \d\.\d{3}, test acc \d\.\d{3}$/);
     expect(run.files.model).toBe(join(out, 'resnet18'));

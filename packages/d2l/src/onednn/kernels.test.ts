@@ -12,11 +12,11 @@ const load = loadOnednn();
 if (!load.ok) console.warn(`onednn tests skipped: ${load.reason}`);
 
 /** Run `f` on cpu, then on onednn: [reference, ours]. */
-async function both<T>(f: () => T): Promise<[T, T]> {
+async function both<T>(f: () => T | Promise<T>): Promise<[T, T]> {
   await tf.setBackend('cpu');
-  const want = f();
+  const want = await f();
   await tf.setBackend('onednn');
-  return [want, f()];
+  return [want, await f()];
 }
 
 describe.skipIf(!load.ok)('onednn backend', () => {
@@ -189,7 +189,7 @@ describe.skipIf(!load.ok)('onednn backend', () => {
   });
 
   it('trains the small residual BN network to the cpu backend’s losses and weights (4 steps, 1e-4)', async () => {
-    const [want, got] = await both(trainSmallNet);
+    const [want, got] = await both(() => trainSmallNet());
     for (const [i, loss] of got.losses.entries()) expect(loss).toBeCloseTo(want.losses[i] as number, 4);
     for (const [i, w] of got.weights.entries()) expect(relError(w, want.weights[i] as Float32Array)).toBeLessThan(1e-4);
   });

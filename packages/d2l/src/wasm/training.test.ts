@@ -9,10 +9,10 @@ describe('training on wasm', () => {
 
   it('gives the cpu backend’s losses and weights after 4 steps (within 1e-4)', async () => {
     await tf.setBackend('cpu');
-    const want = train();
+    const want = await train();
     await tf.setBackend('wasm');
     registerWasmTraining();
-    const got = train();
+    const got = await train();
     for (const [i, loss] of got.losses.entries()) expect(loss).toBeCloseTo(want.losses[i] as number, 4);
     for (const [i, w] of got.weights.entries()) {
       const ref = want.weights[i] as Float32Array;
