@@ -3,7 +3,7 @@
 // 3 graded but below --fail-under.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BACKEND_CHOICES, type BackendChoice, BackendUnavailableError } from '@course/d2l/backend';
+import { BACKEND_CHOICES, type BackendChoice, BackendUnavailableError, releaseBackend } from '@course/d2l/backend';
 import { AssignmentError, assignmentFor, DEFAULT_ASSIGNMENT, loadAssignment } from './assignments.ts';
 import { assignmentChecks, parseChecksOption } from './check-selection.ts';
 import { type GradeOptions, gradeSubmission, UsageError } from './grade.ts';
@@ -288,8 +288,15 @@ export async function main(
   }
 }
 
+/** The command line as a program: main's exit code, and the GPU given back (Dawn keeps Node alive while it holds one). */
+export async function run(argv: string[]): Promise<void> {
+  try {
+    process.exitCode = await main(argv);
+  } finally {
+    await releaseBackend();
+  }
+}
+
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
+  await run(process.argv.slice(2));
 }

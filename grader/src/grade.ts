@@ -3,7 +3,7 @@
 import { existsSync, lstatSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BackendChoice, type BackendInfo, useBackend } from '@course/d2l/backend';
+import { type BackendChoice, type BackendInfo, trimBackendMemory, useBackend } from '@course/d2l/backend';
 import * as tf from '@tensorflow/tfjs';
 import { type Budget, budgetFor, checkBudget, noteCases, referenceSizes } from './analysis/cost.ts';
 import { summarize } from './analysis/graph.ts';
@@ -234,6 +234,7 @@ function modelCache(
             // A network's checks need only its summary: free ResNet-152's ~230 MB of weights at once.
             if (networks.has(key)) {
               disposeModel(model);
+              trimBackendMemory();
               cache.set(key, { ok: true, summary });
             } else cache.set(key, { ok: true, model, summary });
           } catch (err) {
@@ -277,6 +278,7 @@ export async function gradeSubmission(opts: GradeOptions): Promise<GradeReport> 
   const seed = opts.seed ?? 0;
   const plan = loadPlan(opts.assignment ?? assignmentFor(dir), opts.hidden ?? false);
   const backend = await chooseBackend(opts.backend ?? 'auto');
+  // A software GPU (SwiftShader, llvmpipe) is a CPU in disguise: backend.gpu is false, so it gets the CPU profile.
   const profile = backend.gpu ? 'gpu-long' : 'cpu-small';
   const selected = (c: ManifestCheck) =>
     (!opts.checks || opts.checks.includes(c.id)) && !(opts.skipTraining && c.kind === 'training');
@@ -376,10 +378,13 @@ export async function gradeSubmission(opts: GradeOptions): Promise<GradeReport> 
         };
       }
       checks.push(result);
+      // What a check freed goes back to the system, not to the webgpu backend's buffer pool.
+      trimBackendMemory();
     }
     opts.onProgress?.({ check: 'done', done: plan.checks.length, total: plan.checks.length });
   } finally {
     cache.dispose();
+    trimBackendMemory();
   }
 
   const tasks: TaskResult[] = plan.manifest.tasks.map((t) => {

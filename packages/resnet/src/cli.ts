@@ -2,7 +2,7 @@
 // line on stderr that says what to do, never a stack trace.
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import '@course/d2l/backend'; // TF.js production mode: no "install our node backend" banner
+import { releaseBackend } from '@course/d2l/backend'; // also TF.js production mode: no "install our node backend" banner
 import { archSummary, archSummaryJson, formatArchSummary } from './arch-summary.ts';
 import { ARCH_NAMES } from './archs.ts';
 import { getPreset, PRESET_NAMES } from './presets.ts';
@@ -101,8 +101,11 @@ async function main(argv: string[]): Promise<void> {
 }
 
 if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    console.error(`resnet: ${explain(err)}`);
-    process.exitCode = 1;
-  });
+  main(process.argv.slice(2))
+    .catch((err: unknown) => {
+      console.error(`resnet: ${explain(err)}`);
+      process.exitCode = 1;
+    })
+    // Dawn keeps Node alive while it holds a GPU device: `pnpm train --backend webgpu` must give it back.
+    .finally(releaseBackend);
 }
