@@ -19,6 +19,7 @@ import {
   SOFTWARE_GPU_SKIPPED,
   selectBackend,
   tensorflowDevice,
+  throttleDawnPolling,
   useBackend,
   WEBGPU_NOT_PROBED,
   webgpuDevice,
@@ -312,6 +313,36 @@ describe('webgpu adapters', () => {
       gpu: true,
     });
     expect(webgpuDevice({ device: 'null-backend' }).device).toBe('gpu:0 (webgpu, null-backend)');
+  });
+});
+
+describe("throttling Dawn's wait loop", () => {
+  // Dawn waits for the GPU by rescheduling a native callback with setImmediate until the work is done.
+  const waitLoop = (ms: number) =>
+    new Promise<{ polls: number; js: number }>((resolve) => {
+      const end = performance.now() + ms;
+      let polls = 0;
+      let js = 0;
+      const poll = function (this: unknown) {
+        polls++;
+        if (performance.now() < end) setImmediate(native);
+        else resolve({ polls, js });
+      };
+      const native = poll.bind(null); // a bound function prints as native code, as Dawn's callback does
+      setImmediate(native);
+      // A JavaScript callback scheduled meanwhile keeps its immediate turn.
+      setTimeout(() => setImmediate(() => js++), 10);
+    });
+
+  it("spaces a long wait's polls a millisecond apart after 2 ms, and leaves JavaScript callbacks alone", async () => {
+    const busy = await waitLoop(40);
+    throttleDawnPolling();
+    throttleDawnPolling(); // idempotent
+    const throttled = await waitLoop(40);
+    expect(busy.polls).toBeGreaterThan(500);
+    expect(throttled.polls).toBeLessThan(busy.polls / 4);
+    expect(throttled.polls).toBeGreaterThan(5); // it still polls until the work is done
+    expect(throttled.js).toBe(1);
   });
 });
 
