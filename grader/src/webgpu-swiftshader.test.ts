@@ -1,8 +1,8 @@
 // The GPU path graded for real: the reference, graded with `--backend webgpu` on SwiftShader (a software
 // Vulkan GPU, from Debian's chromium), must pass every check, with the report naming the software adapter
 // and the CPU training profile it gets. It runs the grader's own command line in a child, as a user would.
-// Training is left out (--skip-training): SwiftShader runs TF.js's WebGPU kernels at about 26 s of CPU
-// per batch of the training check (docs/gpu.md), far past the 150 s a training run gets; the training
+// Training is left out (--skip-training): SwiftShader runs TF.js's WebGPU kernels at 14–18 s of CPU per
+// batch of the training check (docs/gpu.md), far past the 150 s a training run gets; the training
 // loop itself is held to the cpu backend's numbers on SwiftShader in packages/d2l/src/webgpu-swiftshader.test.ts.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
