@@ -16,7 +16,7 @@ import { FIXTURES } from './test-helpers.ts';
 const SOLUTION = join(FIXTURES, '../../assignments/resnet/instructor/solution');
 const REFERENCE = existsSync(join(SOLUTION, 'preact.ts')) ? SOLUTION : join(FIXTURES, 'reference-scratch');
 const BIN = fileURLToPath(new URL('../bin/grade.mjs', import.meta.url));
-const env = swiftshaderEnv('webgpu-swiftshader.test.ts');
+const env = swiftshaderEnv('grader/src/webgpu-swiftshader.test.ts');
 
 describe.skipIf(!env)('grading on webgpu (SwiftShader)', () => {
   it('passes the reference on every check, naming the software adapter and the CPU training profile', () => {

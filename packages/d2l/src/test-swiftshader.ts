@@ -38,5 +38,11 @@ export function swiftshaderEnv(testFile: string): NodeJS.ProcessEnv | undefined 
   }
   // Dawn warns without a runtime directory; a fresh private one (mkdtemp makes it 0700) keeps runs apart.
   const { D2L_DAWN_FLAGS: _flags, D2L_TRY_WEBGPU: _try, ...env } = process.env;
-  return { ...env, VK_ICD_FILENAMES: SWIFTSHADER_ICD, XDG_RUNTIME_DIR: mkdtempSync(join(tmpdir(), 'xdg-runtime-')) };
+  const runtime = { VK_ICD_FILENAMES: SWIFTSHADER_ICD, XDG_RUNTIME_DIR: mkdtempSync(join(tmpdir(), 'xdg-runtime-')) };
+  // Dawn opens the Vulkan loader (libvulkan.so.1) by name. Chromium ships one beside the driver and does not
+  // depend on the system's (Debian's libvulkan1), which a bare machine lacks: use chromium's.
+  const dir = dirname(SWIFTSHADER_ICD);
+  if (!existsSync(join(dir, 'libvulkan.so.1'))) return { ...env, ...runtime };
+  const paths = [dir, ...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean)].join(':');
+  return { ...env, ...runtime, LD_LIBRARY_PATH: paths };
 }

@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { relError } from './kernel-cases.ts';
 import { swiftshaderEnv } from './test-swiftshader.ts';
 
-const env = swiftshaderEnv('webgpu-swiftshader.test.ts');
+const env = swiftshaderEnv('packages/d2l/src/webgpu-swiftshader.test.ts');
 
 interface Run {
   losses: number[];
