@@ -6,7 +6,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { sampleReport } from '../reporters/sample-report.ts';
 import { REPO_ROOT } from './grader-version.ts';
-import { type BatchOptions, childEnv, gradeBatch } from './index.ts';
+import { type BatchOptions, childEnv, gradeBatch, studentsToGrade } from './index.ts';
 import { mergeShards } from './merge.ts';
 import { parseShard, shardOf } from './shard.ts';
 
@@ -247,6 +247,48 @@ describe('around a batch, for the instructor', () => {
     );
     const whole = await mergeShards(dirs, join(cls.root, 'all'), { log: () => {} });
     expect(whole).toMatchObject({ missing: [], students: 9 });
+  });
+
+  it('merge with the class marks the students no shard graded, and studentsToGrade names what is left', async () => {
+    const modes = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`u${i}`, i === 0 ? 'wrong' : 'good']));
+    const cls = makeClass(modes);
+    const shard = (index: number) => cls.options(`shard${index}`, { shard: { index, count: 2 } });
+    const inShard2 = Object.keys(modes).filter((s) => shardOf(s, 2) === 2);
+    expect(inShard2.length).toBeGreaterThan(0);
+    expect(await studentsToGrade(shard(2))).toEqual(inShard2);
+    await gradeBatch(shard(1));
+    // Shard 2 never ran: its folder does not even exist.
+    const lines: string[] = [];
+    const out = join(cls.root, 'merged');
+    const partial = await mergeShards([shard(1).outDir, shard(2).outDir], out, {
+      submissionsDir: cls.submissions,
+      ungradedReason: (student, s) => `${student} is in shard ${s?.index}/${s?.count}, which was cancelled`,
+      log: (l) => lines.push(l),
+    });
+    expect(partial.ungraded).toEqual(inShard2);
+    expect(lines).toContain(`read ${shard(2).outDir}: no results`);
+    for (const student of inShard2)
+      expect(lines).toContain(
+        `warning: 1 student not graded (${student}): ${student} is in shard 2/2, which was cancelled`,
+      );
+    const rows = readCsv(join(out, 'gradebook.csv'));
+    expect(rows.map((r) => r.student)).toEqual(Object.keys(modes).sort());
+    for (const row of rows) {
+      expect(row.status).toBe(inShard2.includes(row.student!) ? 'ungraded' : 'graded');
+      if (row.status === 'ungraded')
+        expect([row.total, row.message]).toEqual(['', `${row.student} is in shard 2/2, which was cancelled`]);
+    }
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain(`${inShard2.length} not graded yet`);
+
+    await gradeBatch(shard(2));
+    expect(await studentsToGrade(shard(2))).toEqual([]);
+    const whole = await mergeShards([shard(1).outDir, shard(2).outDir], out, {
+      submissionsDir: cls.submissions,
+      log: () => {},
+    });
+    expect(whole.ungraded).toEqual([]);
+    const one = await gradeBatch(cls.options('one'));
+    expect(withoutSeconds(readCsv(join(out, 'gradebook.csv')))).toEqual(withoutSeconds(readCsv(one.gradebook)));
   });
 
   it('lists every student on the summary page, with the mean and median of every task and the most failed checks', async () => {

@@ -4,10 +4,9 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { BackendChoice } from '@course/d2l/backend';
 import { DEFAULT_ASSIGNMENT, loadAssignment } from '../assignments.ts';
-import { UsageError } from '../grade.ts';
 import { forAudience } from '../reporters/audience.ts';
 import { writeReports } from '../reporters/index.ts';
 import { finalizeBatch } from './finalize.ts';
@@ -24,9 +23,9 @@ import {
   writeResult,
 } from './result-file.ts';
 import { killGroup, runGradeCommand } from './run-one.ts';
-import { inShard, type Shard } from './shard.ts';
+import type { Shard } from './shard.ts';
 import { classSimilarity, writeSimilarity } from './similarity.ts';
-import { listSubmissions, submissionHash } from './submissions.ts';
+import { classOf, submissionHash } from './submissions.ts';
 
 export { defaultGradeCommand } from './grade-command.ts';
 export type { BatchProgress } from './progress.ts';
@@ -129,25 +128,47 @@ function settingsKey(command: string[], opts: BatchOptions): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 16);
 }
 
-export async function gradeBatch(opts: BatchOptions): Promise<BatchSummary> {
-  if (!Number.isInteger(opts.jobs) || opts.jobs < 1) throw new Error(`--jobs ${opts.jobs} is not a whole number ≥ 1`);
-  const outDir = resolve(opts.outDir);
-  // An --out folder inside --submissions is not a student.
-  const everyone = (await listSubmissions(opts.submissionsDir)).filter(
-    (s) => resolve(opts.submissionsDir, s) !== outDir,
-  );
-  const unknown = (opts.only ?? []).filter((name) => !everyone.includes(name));
-  if (unknown.length > 0) {
-    throw new UsageError(
-      `--only ${unknown.join(', ')}: no such folder in ${opts.submissionsDir} (students: ${everyone.slice(0, 8).join(', ')}${everyone.length > 8 ? ', …' : ''})`,
-    );
-  }
-  const students = everyone.filter((s) => inShard(s, opts.shard) && (!opts.only || opts.only.includes(s)));
-  // An empty --submissions folder is more likely a wrong path than a class that all left.
-  const gone = everyone.length > 0 ? await dropGone(opts.outDir, new Set(everyone)) : [];
+/** How a run decides whether a stored result still holds: same files, same grader, same settings. */
+function freshness(opts: BatchOptions) {
   const command = opts.gradeCommand ?? defaultGradeCommand(opts);
   const version = opts.graderVersion ?? currentGraderVersion();
   const settings = settingsKey(command, opts);
+  return {
+    command,
+    version,
+    settings,
+    /** The stored result is kept, and the student not graded again. */
+    keeps: (stored: BatchResult | undefined, contentHash: string) =>
+      stored?.contentHash === contentHash &&
+      stored.graderVersion === version &&
+      stored.settings === settings &&
+      // --only NAME is a request to grade NAME again, fresh or not.
+      !opts.only &&
+      (stored.status === 'graded' || !opts.retryFailed),
+  };
+}
+
+/**
+ * The students that gradeBatch(opts) would grade now: those of its shard without a stored result that
+ * still holds. A scheduler asks this before it books machines for a shard that is already done.
+ */
+export async function studentsToGrade(opts: BatchOptions): Promise<string[]> {
+  const { students } = await classOf(opts);
+  const { keeps } = freshness(opts);
+  const pending: string[] = [];
+  for (const student of students) {
+    const stored = await readResult(opts.outDir, student);
+    if (!keeps(stored, submissionHash(join(opts.submissionsDir, student)))) pending.push(student);
+  }
+  return pending;
+}
+
+export async function gradeBatch(opts: BatchOptions): Promise<BatchSummary> {
+  if (!Number.isInteger(opts.jobs) || opts.jobs < 1) throw new Error(`--jobs ${opts.jobs} is not a whole number ≥ 1`);
+  const { everyone, students } = await classOf(opts);
+  // An empty --submissions folder is more likely a wrong path than a class that all left.
+  const gone = everyone.length > 0 ? await dropGone(opts.outDir, new Set(everyone)) : [];
+  const { command, version, settings, keeps } = freshness(opts);
   const progress = opts.onProgress ?? defaultProgress();
   const live = new Set<number>();
   const counts = { graded: 0, errors: 0, timeouts: 0, skipped: 0 };
@@ -166,11 +187,7 @@ export async function gradeBatch(opts: BatchOptions): Promise<BatchSummary> {
   const gradeOne = async (student: string) => {
     const folder = join(opts.submissionsDir, student);
     const contentHash = submissionHash(folder);
-    const stored = await readResult(opts.outDir, student);
-    const fresh =
-      stored?.contentHash === contentHash && stored.graderVersion === version && stored.settings === settings;
-    // --only NAME is a request to grade NAME again, fresh or not.
-    if (fresh && !opts.only && (stored.status === 'graded' || !opts.retryFailed)) {
+    if (keeps(await readResult(opts.outDir, student), contentHash)) {
       counts.skipped += 1;
       progress({ done: ++done, total: students.length, student, status: 'skipped', seconds: 0 });
       return;

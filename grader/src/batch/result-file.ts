@@ -8,7 +8,8 @@ import { GradeReport } from '../report-schema.ts';
 
 export const BatchResult = z.object({
   student: z.string(),
-  status: z.enum(['graded', 'error', 'timeout']),
+  /** 'ungraded': written by merge for a student of the class that no shard has a result for (yet). */
+  status: z.enum(['graded', 'error', 'timeout', 'ungraded']),
   contentHash: z.string(),
   graderVersion: z.string(),
   /** Hash of the settings that change a grade (hidden, seed, backend, command). */

@@ -35,6 +35,8 @@ export interface ClassSummary {
   graded: number;
   errors: number;
   timeouts: number;
+  /** Students no shard has graded yet (merge with the class: a cancelled or failed Slurm task). */
+  ungraded: number;
   meanPercent: number;
   medianPercent: number;
   roster: StudentRow[];
@@ -146,6 +148,7 @@ export function summarize(
     graded: graded.length,
     errors: results.filter((r) => r.status === 'error').length,
     timeouts: results.filter((r) => r.status === 'timeout').length,
+    ungraded: results.filter((r) => r.status === 'ungraded').length,
     meanPercent: round1(mean(percents)),
     medianPercent: round1(median(percents)),
     roster: results.map(rosterRow),
