@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BACKEND_CHOICES, type BackendChoice, BackendUnavailableError, releaseBackend } from '@course/d2l/backend';
 import { AssignmentError, assignmentFor, DEFAULT_ASSIGNMENT, loadAssignment } from './assignments.ts';
+import type { BatchOptions } from './batch/index.ts';
+import type { Shard } from './batch/shard.ts';
 import { assignmentChecks, parseChecksOption } from './check-selection.ts';
 import { type GradeOptions, gradeSubmission, UsageError } from './grade.ts';
 import { ManifestError } from './manifest.ts';
@@ -20,8 +22,10 @@ export const USAGE = `usage:
              [--backend auto|tensorflow|webgpu|wasm|cpu] [--seed N] [--fail-under N|N%]
              [--skip-training] [--checks ID,ID...] [--watch] [--timeout SECONDS] [--heap MB]
   pnpm grade --submissions DIR --out DIR [--jobs N] [--shard I/N] [--hidden] [--backend B] [--seed N]
-             [--only NAME,...] [--timeout SECONDS] [--retry-failed]
-  pnpm grade merge --out DIR SHARD_DIR...
+             [--only NAME,...] [--timeout SECONDS] [--retry-failed] [--skip-training] [--checks ID,ID...]
+  pnpm grade --submissions DIR --out DIR --slurm [--tasks N] [--partition P] [--gres gpu:1] [--time MIN] [--wait]
+             (and the batch options above but --shard)                 # on a Slurm cluster (docs/slurm.md)
+  pnpm grade merge --out DIR [--submissions DIR] SHARD_DIR...
   pnpm grade review --out DIR [--submissions DIR] [--port N]      # hand-grade the written tasks in a browser
   pnpm grade export --out DIR [--roster FILE] [--column NAME]     # gradebook.csv, canvas.csv, moodle.csv
   pnpm grade gradescope [--assignment NAME] --out FILE.zip
@@ -53,6 +57,13 @@ export const OPTIONS = {
   heap: { type: 'string' },
   jobs: { type: 'string', default: '1' },
   shard: { type: 'string' },
+  slurm: { type: 'boolean', default: false },
+  tasks: { type: 'string' },
+  partition: { type: 'string' },
+  gres: { type: 'string' },
+  time: { type: 'string' },
+  wait: { type: 'boolean', default: false },
+  'slurm-job': { type: 'string' },
   port: { type: 'string' },
   roster: { type: 'string' },
   column: { type: 'string' },
@@ -132,19 +143,104 @@ async function handGrading(values: CliValues, outDir: string, verb: 'review' | '
   return 0;
 }
 
+/** The options of a batch (one machine, one shard, or each task of a Slurm run). */
+function batchOptionsFrom(values: CliValues, shard?: Shard): BatchOptions {
+  const assignment = values.assignment ?? DEFAULT_ASSIGNMENT;
+  if (values.checks !== undefined)
+    parseChecksOption(values.checks, assignmentChecks(assignment, values.hidden ?? false));
+  return {
+    submissionsDir: values.submissions ?? '',
+    outDir: values.out ?? '',
+    jobs: intOption('jobs', values.jobs, 1) ?? 1,
+    shard,
+    hidden: values.hidden ?? false,
+    backend: values.backend as BackendChoice,
+    seed: intOption('seed', values.seed, 0) ?? 0,
+    // Every student's folder is graded against one assignment: the one named, else the default.
+    assignment,
+    // In batch mode --timeout is the wall-clock limit of one submission (default 15 minutes).
+    timeoutMs: values.timeout === undefined ? undefined : (intOption('timeout', values.timeout, 1) ?? 0) * 1000,
+    retryFailed: values['retry-failed'] ?? false,
+    only: values.only
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    // Passed on to the grader of each submission; part of the settings a stored result must match.
+    extraArgs: [
+      ...(values['skip-training'] ? ['--skip-training'] : []),
+      ...(values.checks !== undefined ? ['--checks', values.checks] : []),
+    ],
+  };
+}
+
+/** The same batch options as arguments, for a grader started elsewhere (a Slurm task): they parse back to them. */
+function batchArgs(values: CliValues): string[] {
+  const o = batchOptionsFrom(values);
+  return [
+    '--jobs',
+    String(o.jobs),
+    '--backend',
+    o.backend,
+    '--seed',
+    String(o.seed),
+    '--assignment',
+    o.assignment ?? DEFAULT_ASSIGNMENT,
+    ...(o.hidden ? ['--hidden'] : []),
+    ...(values.timeout !== undefined ? ['--timeout', values.timeout] : []),
+    ...(o.retryFailed ? ['--retry-failed'] : []),
+    ...(o.only?.length ? ['--only', o.only.join(',')] : []),
+    ...(o.extraArgs ?? []),
+  ];
+}
+
+const SLURM_ONLY = ['tasks', 'partition', 'gres', 'time', 'wait'] as const;
+
+async function slurm(values: CliValues): Promise<number> {
+  if (!values.submissions)
+    usage('--slurm grades a class: pass --submissions DIR (one folder per student) and --out DIR');
+  if (values.shard) usage('--slurm makes the shards itself (--tasks N): leave --shard out');
+  const { gradeOnSlurm } = await loadModule<typeof import('./batch/slurm/submit.ts')>(
+    './batch/slurm/submit.ts',
+    'grading on Slurm',
+  );
+  const poll = Number(process.env.GRADE_SLURM_POLL_SECONDS ?? '10');
+  return await gradeOnSlurm({
+    batch: batchOptionsFrom(values),
+    gradeArgs: batchArgs(values),
+    tasks: intOption('tasks', values.tasks, 1),
+    partition: values.partition,
+    gres: values.gres,
+    timeMinutes: intOption('time', values.time, 1),
+    wait: values.wait ?? false,
+    pollMs: (Number.isFinite(poll) && poll > 0 ? poll : 10) * 1000,
+  });
+}
+
+async function merge(values: CliValues, outDir: string, dirs: string[]): Promise<number> {
+  if (dirs.length === 0) usage('merge needs at least one shard folder: pnpm grade merge --out DIR SHARD_DIR...');
+  if (values['slurm-job'] && !values.submissions)
+    usage('--slurm-job goes with --submissions DIR: the class whose ungraded students it explains');
+  const { mergeShards } = await loadModule<typeof import('./batch/merge.ts')>('./batch/merge.ts', 'merge');
+  const job = values['slurm-job'];
+  const slurmMod = job
+    ? await loadModule<typeof import('./batch/slurm/submit.ts')>('./batch/slurm/submit.ts', 'grading on Slurm')
+    : undefined;
+  const merged = await mergeShards(dirs, outDir, {
+    submissionsDir: values.submissions,
+    ungradedReason: job && slurmMod ? await slurmMod.ungradedReasons(job, dirs.length, outDir) : undefined,
+  });
+  // A gradebook with students missing is not the finished product a script waits for.
+  return merged.ungraded.length > 0 ? 1 : 0;
+}
+
 async function batch(values: CliValues, positionals: string[]): Promise<number> {
   if (!values.out) usage('--out DIR is required for batch grading, merge and gradescope');
+  const slurmOnly = SLURM_ONLY.filter((name) => values[name] !== undefined && values[name] !== false);
+  if (!values.slurm && slurmOnly.length > 0)
+    usage(`${slurmOnly.map((n) => `--${n}`).join(', ')} go${slurmOnly.length === 1 ? 'es' : ''} with --slurm`);
   if (positionals[0] === 'review' || positionals[0] === 'export')
     return await handGrading(values, values.out, positionals[0]);
-  if (positionals[0] === 'merge') {
-    if (positionals.length < 2) usage('merge needs at least one shard folder: pnpm grade merge --out DIR SHARD_DIR...');
-    const { mergeShards } = await loadModule<{ mergeShards(d: string[], o: string): Promise<void> }>(
-      './batch/merge.ts',
-      'merge',
-    );
-    await mergeShards(positionals.slice(1), values.out);
-    return 0;
-  }
+  if (positionals[0] === 'merge') return await merge(values, values.out, positionals.slice(1));
   if (positionals[0] === 'gradescope') {
     const { buildGradescopeZip } = await loadModule<{
       buildGradescopeZip(o: { outFile: string; assignment: string }): Promise<void>;
@@ -156,31 +252,15 @@ async function batch(values: CliValues, positionals: string[]): Promise<number> 
     process.stderr.write(`wrote ${values.out}\n`);
     return 0;
   }
+  if (values.slurm) return await slurm(values);
   const mod = await loadModule<typeof import('./batch/index.ts')>('./batch/index.ts', 'batch grading');
-  let shard: ReturnType<typeof mod.parseShard> | undefined;
+  let shard: Shard | undefined;
   try {
     shard = values.shard ? mod.parseShard(values.shard) : undefined;
   } catch (err) {
     usage((err as Error).message);
   }
-  const summary = await mod.gradeBatch({
-    submissionsDir: values.submissions ?? '',
-    outDir: values.out,
-    jobs: intOption('jobs', values.jobs, 1) ?? 1,
-    shard,
-    hidden: values.hidden ?? false,
-    backend: values.backend as BackendChoice,
-    seed: intOption('seed', values.seed, 0) ?? 0,
-    // Every student's folder is graded against one assignment: the one named, else the default.
-    assignment: values.assignment ?? DEFAULT_ASSIGNMENT,
-    // In batch mode --timeout is the wall-clock limit of one submission (default 15 minutes).
-    timeoutMs: values.timeout === undefined ? undefined : (intOption('timeout', values.timeout, 1) ?? 0) * 1000,
-    retryFailed: values['retry-failed'] ?? false,
-    only: values.only
-      ?.split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  });
+  const summary = await mod.gradeBatch(batchOptionsFrom(values, shard));
   process.stderr.write(
     `${summary.total} submissions: ${summary.graded} graded, ${summary.skipped} kept from before, ${summary.errors} errors, ${summary.timeouts} timeouts → ${summary.gradebook}\n` +
       (summary.gone.length
@@ -209,7 +289,7 @@ export async function main(
     const seed = intOption('seed', values.seed, 0) ?? 0;
     if (positionals.length > 0 && !['merge', 'gradescope', 'review', 'export'].includes(positionals[0] ?? ''))
       usage(`unknown command '${positionals[0]}' (commands: merge, gradescope, review, export)`);
-    if (values.submissions || positionals.length > 0) return await batch(values, positionals);
+    if (values.submissions || values.slurm || positionals.length > 0) return await batch(values, positionals);
     const format = values.format as Format;
     const color =
       values.color ?? ((err as { isTTY?: boolean }).isTTY === true && format === 'text' && !process.env.NO_COLOR);
