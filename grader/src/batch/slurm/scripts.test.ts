@@ -35,7 +35,7 @@ writeFileSync(
   fakeNode,
   `#!/bin/bash
 case "$1" in -e) exit 0;; --version) echo v20.0.0; exit 0;; esac
-printf '%s\\n' "$PWD" "$@" "--" >> "${root}/calls"
+printf '%s\\n' "$PWD" "TF_FORCE_GPU_ALLOW_GROWTH=\${TF_FORCE_GPU_ALLOW_GROWTH-unset}" "$@" "--" >> "${root}/calls"
 exit "\${FAKE_STATUS:-0}"
 `,
 );
@@ -76,6 +76,8 @@ describe('the Slurm batch scripts', () => {
     expect(ran.calls).toEqual([
       [
         plan.repoRoot,
+        // One GPU, --jobs 2: each libtensorflow takes GPU memory as it needs it, not all of it at start.
+        'TF_FORCE_GPU_ALLOW_GROWTH=true',
         join(plan.repoRoot, 'grader/bin/grade.mjs'),
         '--submissions',
         plan.submissionsDir,
@@ -94,6 +96,7 @@ describe('the Slurm batch scripts', () => {
     expect(text).toContain('#SBATCH --cpus-per-task=1');
     const merge = [
       plan.repoRoot,
+      'TF_FORCE_GPU_ALLOW_GROWTH=unset',
       join(plan.repoRoot, 'grader/bin/grade.mjs'),
       'merge',
       '--out',
@@ -112,6 +115,7 @@ describe('the Slurm batch scripts', () => {
     expect(exported.status).toBe(0);
     expect(exported.calls[1]).toEqual([
       plan.repoRoot,
+      'TF_FORCE_GPU_ALLOW_GROWTH=unset',
       join(plan.repoRoot, 'grader/bin/grade.mjs'),
       'export',
       '--out',

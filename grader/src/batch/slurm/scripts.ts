@@ -92,9 +92,10 @@ export function gradeScript(plan: ScriptPlan): string {
     ...common(plan, true),
     '',
     ...prelude(plan),
+    // libtensorflow maps nearly all of a GPU's memory up front: with --jobs 2, the second grader would find none.
+    ...(plan.gres ? [`export TF_FORCE_GPU_ALLOW_GROWTH="\${TF_FORCE_GPU_ALLOW_GROWTH:-true}"`] : []),
     'I="$SLURM_ARRAY_TASK_ID"',
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansions, for bash
-    'echo "task $I/$TASKS (job ${SLURM_ARRAY_JOB_ID}_$I) on $(hostname), Node $("$NODE" --version)${CUDA_VISIBLE_DEVICES:+, GPUs $CUDA_VISIBLE_DEVICES}"',
+    `echo "task $I/$TASKS (job \${SLURM_ARRAY_JOB_ID}_$I) on $(hostname), Node $("$NODE" --version)\${CUDA_VISIBLE_DEVICES:+, GPUs $CUDA_VISIBLE_DEVICES}"`,
     `exec "$NODE" "$REPO/grader/bin/grade.mjs" --submissions "$SUBMISSIONS" --out "$OUT/shards/$I" --shard "$I/$TASKS" ${quote(plan.gradeArgs)}`,
   ].join('\n')}\n`;
 }
