@@ -72,7 +72,7 @@ export function sbatchRefusal(stderr: string, ctx: SubmitContext): string {
     return `Slurm refused --gres ${ctx.gres ?? ''}${ctx.partition ? ` on partition '${ctx.partition}'` : ''}${offered}: pass a GRES its nodes have (sinfo -o '%P %G' lists them), a GPU partition with --partition, or leave --gres out to grade on CPUs`;
   }
   if (/node configuration is not available/i.test(said)) {
-    return `no node of ${ctx.partition ? `partition '${ctx.partition}'` : 'the default partition'} can run a task as asked (${[ctx.gres && `--gres ${ctx.gres}`, `${ctx.cpusPerTask} CPUs (--jobs)`].filter(Boolean).join(', ')}): ask for less, or another --partition${partitions}`;
+    return `no node of ${ctx.partition ? `partition '${ctx.partition}'` : 'the default partition'} can run a task as asked (${[ctx.gres && `--gres ${ctx.gres}`, `${ctx.cpusPerTask} CPU${ctx.cpusPerTask === 1 ? '' : 's'} (--jobs ${ctx.cpusPerTask})`].filter(Boolean).join(', ')}): ask for less, or another --partition${partitions}`;
   }
   if (/time limit/i.test(said)) {
     return `Slurm refused the time limit${ctx.timeMinutes ? ` (--time ${ctx.timeMinutes})` : ''}: it is over the partition's limit (sinfo -o '%P %l' lists them): pass a shorter --time`;
@@ -102,14 +102,21 @@ export async function partitions(env?: NodeJS.ProcessEnv): Promise<{ names: stri
   return { names, gres };
 }
 
-/** Submits a batch script; returns the job id (`sbatch --parsable` prints "id" or "id;cluster"). */
+/**
+ * Submits a batch script; returns the job id (`sbatch --parsable` prints "id" or "id;cluster"). It asks
+ * `--test-only` first: a cluster that does not enforce partition limits queues a job no node can run (more
+ * CPUs or GPUs than a node has), and it would wait forever; the dry run says so at once.
+ */
 export async function sbatch(args: string[], ctx: SubmitContext, env?: NodeJS.ProcessEnv): Promise<{ jobId: string }> {
+  const refused = async (stderr: string) => {
+    const listed = await partitions(env);
+    return new SlurmError(sbatchRefusal(stderr, { ...ctx, partitions: listed.names, gresByPartition: listed.gres }));
+  };
+  const dry = await runSlurm('sbatch', ['--test-only', ...args], env);
+  if (dry.code !== 0) throw await refused(dry.stderr);
   const ran = await runSlurm('sbatch', ['--parsable', ...args], env);
   const jobId = ran.stdout.trim().split(';')[0] ?? '';
-  if (ran.code !== 0 || !/^\d+$/.test(jobId)) {
-    const listed = await partitions(env);
-    throw new SlurmError(sbatchRefusal(ran.stderr, { ...ctx, partitions: listed.names, gresByPartition: listed.gres }));
-  }
+  if (ran.code !== 0 || !/^\d+$/.test(jobId)) throw await refused(ran.stderr);
   return { jobId };
 }
 

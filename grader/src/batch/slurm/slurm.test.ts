@@ -130,6 +130,13 @@ describe.skipIf(unavailable !== undefined)('pnpm grade --slurm on a single-node 
     const gres = await cli([...base, '--gres', 'gpu:1'], cluster!.env);
     expect(gres.code).toBe(2);
     expect(gres.stderr).toMatch(/^error: Slurm refused --gres gpu:1 \(no node here offers any\): [^\n]*\n$/);
+    // A cluster that does not enforce partition limits would queue this for ever: the dry run refuses it.
+    const cpus = await cli([...base, '--jobs', '1000'], cluster!.env);
+    expect(cpus.code).toBe(2);
+    expect(cpus.stderr).toBe(
+      'error: no node of the default partition can run a task as asked (1000 CPUs (--jobs 1000)): ask for less, or another --partition (partitions here: debug*)\n',
+    );
+    expect(execFileSync('squeue', ['-h'], { env: cluster!.env, encoding: 'utf8' })).toBe('');
   });
 });
 
