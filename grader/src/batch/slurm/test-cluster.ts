@@ -16,7 +16,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -51,17 +51,22 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
+/** Ports nobody listens on now: all held open together, so that two calls cannot return the same one. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
 }
 
 const alive = (pid: number) => {
@@ -142,7 +147,7 @@ export async function startTestCluster(): Promise<TestCluster> {
     // What this machine has, as slurmd itself measures it (CPUs, sockets, cores, memory).
     const hardware = execFileSync('slurmd', ['-C'], { encoding: 'utf8' }).split('\n')[0]!.trim();
     const node = /^NodeName=(\S+)/.exec(hardware)?.[1] ?? 'localhost';
-    const [ctldPort, slurmdPort] = [await freePort(), await freePort()];
+    const [ctldPort, slurmdPort] = await freePorts(2);
     const cluster = `t${randomBytes(4).toString('hex')}`;
     writeFileSync(
       conf,
