@@ -3,16 +3,13 @@
 
 import { canonicalize, describeConventions, paddingIsSame } from '@course/grader/analysis/canonical';
 import { netLayout, readBlock, summarize } from '@course/grader/analysis/graph';
+import type { Preset } from '@course/resnet';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  bottleneckResnetVariant,
-  bottleneckVariant,
-  CONVENTIONS,
-  type Convention,
-  preactResnet18Variant,
-  preactVariant,
-} from './variants.ts';
+import { CONVENTIONS, exercisesIn } from './variants.ts';
+
+const bottleneckVariant = (c: Preset) => exercisesIn(c).bottleneck;
+const preactVariant = (c: Preset) => exercisesIn(c).preactResidual;
 
 type T = tf.SymbolicTensor;
 
@@ -21,13 +18,7 @@ function blockModel(build: (x: T, n: number, o: { strides?: number; use1x1conv?:
   return tf.model({ inputs: x, outputs: build(x, 4, { strides: 2, use1x1conv: true }) });
 }
 
-const [chapter, torchvision, keras, preactivated, port] = CONVENTIONS as [
-  Convention,
-  Convention,
-  Convention,
-  Convention,
-  Convention,
-];
+const [chapter, torchvision, keras, preactivated, port] = CONVENTIONS as [Preset, Preset, Preset, Preset, Preset];
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -52,7 +43,7 @@ describe('the canonical form', () => {
   );
 
   it('names the convention matched', () => {
-    const name = (c: Convention, build = bottleneckVariant) =>
+    const name = (c: Preset, build = bottleneckVariant) =>
       describeConventions(summarize(blockModel(build(c), [8, 8, 6])).conventions);
     expect(name(torchvision)).toBe('torchvision: stride on the 3×3, conv bias off, BN on the projection');
     expect(name(keras)).toMatch(
@@ -66,9 +57,9 @@ describe('the canonical form', () => {
   });
 
   it('reads a whole network as stem, blocks and head, in every convention', () => {
-    const want = summarize(preactResnet18Variant(chapter, { inputShape: [32, 32, 1] }));
+    const want = summarize(exercisesIn(chapter).preactResnet18({ inputShape: [32, 32, 1] }));
     for (const c of CONVENTIONS) {
-      const got = summarize(preactResnet18Variant(c, { inputShape: [32, 32, 1] }));
+      const got = summarize(exercisesIn(c).preactResnet18({ inputShape: [32, 32, 1] }));
       expect(got.layout, c.name).toEqual(want.layout);
       expect(got.shapes, c.name).toEqual(want.shapes);
     }
@@ -78,7 +69,7 @@ describe('the canonical form', () => {
     expect(layout.head).toEqual(['BN', 'ReLU', 'GlobalAvgPool', 'Dense']);
     expect(layout.blocks).toHaveLength(8);
     expect(layout.blocks[2]).toMatchObject({ shortcut: ['Conv1x1/2'], after: [] });
-    const deep = netLayout(canonicalize(bottleneckResnetVariant(keras, 50, { inputShape: [32, 32, 1] })));
+    const deep = netLayout(canonicalize(exercisesIn(keras).bottleneckResnet(50, { inputShape: [32, 32, 1] })));
     if ('error' in deep) throw new Error(deep.error);
     expect(deep.head).toEqual(['GlobalAvgPool', 'Dense']);
     expect(deep.blocks[3]).toMatchObject({

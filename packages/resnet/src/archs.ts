@@ -1,9 +1,9 @@
 // Architecture names as the CLI and the grader spell them, and one builder for all of them.
 import type * as tf from '@tensorflow/tfjs';
-import { resnet18 } from './chapter.ts';
 import { preactResnet } from './preact-resnet.ts';
 import { getPreset, type Preset, type PresetName } from './presets.ts';
-import { checkDepth, resnet } from './resnet.ts';
+import { resnet } from './resnet.ts';
+import { checkDepth } from './skeleton.ts';
 
 export const ARCH_NAMES = [
   'resnet18',
@@ -33,7 +33,7 @@ export function checkArch(name: string): ArchName {
   return name as ArchName;
 }
 
-/** Builds `name` under a preset (d2l by default); the chapter's own code builds ResNet-18 under d2l. */
+/** Builds `name` under a preset (d2l by default). */
 export function buildArch(name: string, options: ArchOptions = {}): tf.LayersModel {
   const arch = checkArch(name);
   const chosen = typeof options.preset === 'string' ? getPreset(options.preset) : (options.preset ?? getPreset('d2l'));
@@ -42,6 +42,5 @@ export function buildArch(name: string, options: ArchOptions = {}): tf.LayersMod
   const preact = arch.startsWith('preact-');
   const depth = checkDepth(Number(arch.replace(/^(preact-)?resnet/, '')));
   if (preact) return preactResnet(depth, { preset, ...shape });
-  if (depth === 18 && preset.name === 'd2l') return resnet18({ preset, ...shape });
   return resnet(depth, { preset, ...shape });
 }

@@ -2,20 +2,12 @@
 // resnet-chapter lab's answer, so its bodies are solution regions: a student release stubs them.
 // The seed's `for my $i (0 .. $num_residuals)` is inclusive in Perl and built three blocks per
 // stage; the book (and the 11,178,378-parameter anchor) has two, as here.
-import * as tf from '@tensorflow/tfjs';
-import { add, bn, conv, head, type NetShape, netShape, part, relu, stageName, stem, type T } from './layers.ts';
+import type * as tf from '@tensorflow/tfjs';
+import { add, bn, conv, type NetShape, part, relu, type T } from './layers.ts';
 import { hasBias, PRESETS, type Preset } from './presets.ts';
+import { type BlockKind, type BlockOptions, resnetSkeleton, STAGE_COUNTS, stage } from './skeleton.ts';
 
-export interface ResidualOptions {
-  use1x1conv?: boolean;
-  strides?: number;
-  /** Conventions (bias, BN, padding); the chapter's by default. */
-  preset?: Preset;
-  /** Prefix for the block's layer names. */
-  name?: string;
-  /** Name of the block's output layer (the ReLU after the addition). */
-  outName?: string;
-}
+export type ResidualOptions = BlockOptions;
 
 /** 1×1 conv with the block's stride (and a BN where the preset has one) to match the main path's shape. */
 export function projection(x: T, numChannels: number, strides: number, preset: Preset, name?: string): T {
@@ -30,13 +22,16 @@ export function residual(x: T, numChannels: number, options: ResidualOptions = {
   const { use1x1conv = false, strides = 1, preset = PRESETS.d2l, name } = options;
   const bias = hasBias(preset.convBias, true);
   let y = conv(x, preset, { filters: numChannels, kernelSize: 3, strides, bias, name: part(name, '1_conv') });
-  y = relu(bn(y, preset, part(name, '1_bn')), part(name, '1_relu'));
+  y = relu(bn(y, preset, part(name, '1_bn')), preset, part(name, '1_relu'));
   y = conv(y, preset, { filters: numChannels, kernelSize: 3, bias, name: part(name, '2_conv') });
   y = bn(y, preset, part(name, '2_bn'));
   const shortcut = use1x1conv ? projection(x, numChannels, strides, preset, name) : x;
-  return relu(add([shortcut, y], part(name, 'add')), options.outName ?? part(name, 'out'));
+  return relu(add([shortcut, y], part(name, 'add')), preset, options.outName ?? part(name, 'out'));
   // END SOLUTION
 }
+
+/** The chapter's block in the skeleton's terms. */
+export const BASIC: BlockKind = { block: residual, expansion: 1, preact: false };
 
 export interface ResnetBlockOptions {
   /** The first stage keeps the stem's resolution and channels, so its first block needs no projection. */
@@ -49,34 +44,14 @@ export interface ResnetBlockOptions {
 /** A stage of `numResiduals` residual blocks; all but the first stage halve height and width first. */
 export function resnetBlock(x: T, numChannels: number, numResiduals: number, options: ResnetBlockOptions = {}): T {
   // BEGIN SOLUTION
-  const { firstBlock = false, preset, name } = options;
-  let y = x;
-  for (let i = 0; i < numResiduals; i++) {
-    const blockName = part(name, `block${i + 1}`);
-    const outName = i === numResiduals - 1 ? name : undefined;
-    const downsample = i === 0 && !firstBlock;
-    y = residual(y, numChannels, {
-      use1x1conv: downsample,
-      strides: downsample ? 2 : 1,
-      preset,
-      name: blockName,
-      outName,
-    });
-  }
-  return y;
+  const { firstBlock = false, preset = PRESETS.d2l, name } = options;
+  return stage(x, BASIC, numChannels, numResiduals, { strides: firstBlock ? 1 : 2, preset, name, outName: name });
   // END SOLUTION
 }
 
 /** The chapter's ResNet-18: stem, four stages of two blocks (64, 128, 256, 512 channels), pool, dense. */
 export function resnet18(options: Partial<NetShape> & { preset?: Preset } = {}): tf.LayersModel {
   // BEGIN SOLUTION
-  const preset = options.preset ?? PRESETS.d2l;
-  const shape = netShape(options, preset);
-  const input = tf.input({ shape: shape.inputShape, name: 'input' });
-  let x = stem(input, preset, { norm: true, bias: true });
-  [64, 128, 256, 512].forEach((numChannels, i) => {
-    x = resnetBlock(x, numChannels, 2, { firstBlock: i === 0, preset, name: stageName(preset, i).name });
-  });
-  return tf.model({ inputs: input, outputs: head(x, preset, shape.numClasses), name: 'resnet18' });
+  return resnetSkeleton({ kind: BASIC, counts: STAGE_COUNTS[18], name: 'resnet18' }, options);
   // END SOLUTION
 }

@@ -1,5 +1,5 @@
-// Small layer helpers shared by every ResNet builder: conv/BN/ReLU under a preset's conventions,
-// the stem, the head and the stage/block names. Functional API only (tf.layers.*.apply).
+// Small layer helpers of the skeleton and its blocks: conv/BN/ReLU under a preset's conventions, the
+// stem, the head and the stage/block names. Functional API only (tf.layers.*.apply).
 import * as tf from '@tensorflow/tfjs';
 import type { Preset } from './presets.ts';
 
@@ -35,7 +35,9 @@ export interface ConvSpec {
 /** A conv that pads like PyTorch/Keras (symmetric zero padding, then 'valid') when the preset asks for it. */
 export function conv(x: T, preset: Preset, spec: ConvSpec): T {
   const strides = spec.strides ?? 1;
-  const explicit = spec.kernelSize > 1 && (spec.alwaysPad || (preset.explicitPadding && strides > 1));
+  const explicit =
+    spec.kernelSize > 1 &&
+    (spec.alwaysPad || preset.zeroPadding === 'every' || (preset.zeroPadding === 'strided' && strides > 1));
   const input = explicit
     ? apply(
         tf.layers.zeroPadding2d({
@@ -64,8 +66,11 @@ export function bn(x: T, preset: Preset, name?: string): T {
   );
 }
 
-export function relu(x: T, name?: string): T {
-  return apply(tf.layers.activation({ activation: 'relu', name }), x);
+export function relu(x: T, preset: Preset, name?: string): T {
+  return apply(
+    preset.relu === 'layer' ? tf.layers.reLU({ name }) : tf.layers.activation({ activation: 'relu', name }),
+    x,
+  );
 }
 
 export function add(xs: T[], name?: string): T {
@@ -100,11 +105,10 @@ export function stageName(preset: Preset, i: number): { name: string; outName?: 
 export function stem(x: T, preset: Preset, options: { norm: boolean; bias: boolean }): T {
   const [convName, bnName, reluName, poolName, padName, poolPadName] = NAMES[preset.naming].stem;
   let y = conv(x, preset, { filters: 64, kernelSize: 7, strides: 2, bias: options.bias, name: convName, padName });
-  if (options.norm) y = relu(bn(y, preset, bnName), reluName);
-  if (preset.explicitPadding) {
-    y = apply(tf.layers.zeroPadding2d({ padding: 1, name: poolPadName }), y);
-  }
-  const padding = preset.explicitPadding ? 'valid' : 'same';
+  if (options.norm) y = relu(bn(y, preset, bnName), preset, reluName);
+  const explicit = preset.zeroPadding !== 'none';
+  if (explicit) y = apply(tf.layers.zeroPadding2d({ padding: 1, name: poolPadName }), y);
+  const padding = explicit ? 'valid' : 'same';
   return apply(tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding, name: poolName }), y);
 }
 
@@ -121,7 +125,7 @@ export function head(x: T, preset: Preset, numClasses: number): T {
 
 /** The BN → ReLU that closes a pre-activation network before pooling. */
 export function postNorm(x: T, preset: Preset): T {
-  return relu(bn(x, preset, 'post_bn'), 'post_relu');
+  return relu(bn(x, preset, 'post_bn'), preset, 'post_relu');
 }
 
 export interface NetShape {

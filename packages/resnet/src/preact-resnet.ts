@@ -1,42 +1,31 @@
 // Pre-activation ResNets (He et al. 2016, "Identity Mappings in Deep Residual Networks"):
 // BN → ReLU → conv inside every block, nothing after the addition, and one BN → ReLU before
-// pooling. With the keras preset this is Keras Applications' ResNetV2 layer set.
-import * as tf from '@tensorflow/tfjs';
+// pooling (the skeleton adds it for pre-activation blocks). With the keras preset this is Keras
+// Applications' ResNetV2 layer set.
+import type * as tf from '@tensorflow/tfjs';
 import type { ResidualOptions } from './chapter.ts';
-import {
-  add,
-  bn,
-  channels,
-  conv,
-  head,
-  netShape,
-  part,
-  postNorm,
-  relu,
-  stageName,
-  stem,
-  subsample,
-  type T,
-} from './layers.ts';
+import { add, bn, conv, part, relu, subsample, type T } from './layers.ts';
 import { hasBias, PRESETS, type Preset } from './presets.ts';
-import { type BlockKind, checkDepth, type Depth, type ResnetOptions, STAGE_COUNTS, STAGE_WIDTHS } from './resnet.ts';
+import type { ResnetOptions } from './resnet.ts';
+import { type BlockKind, checkDepth, type Depth, resnetSkeleton, STAGE_COUNTS } from './skeleton.ts';
 
 export const PREACT_DEPTHS = [18, 50, 101, 152] as const;
 
 interface PreactParts {
-  /** BN → ReLU of the input, shared by the main path and a projection shortcut. */
+  /** BN → ReLU of the input, shared by the main path and (as the preset says) a projection shortcut. */
   pre: T;
   shortcut: T;
 }
 
-/** The shared pre-activation and the shortcut: projection of it, a strided subsample of x, or x itself. */
+/** The shared pre-activation and the shortcut: a projection, a strided subsample of x, or x itself. */
 function preactivate(x: T, outChannels: number, options: ResidualOptions, preset: Preset): PreactParts {
   // BEGIN SOLUTION
   const { use1x1conv = false, strides = 1, name } = options;
-  const pre = relu(bn(x, preset, part(name, 'preact_bn')), part(name, 'preact_relu'));
+  const pre = relu(bn(x, preset, part(name, 'preact_bn')), preset, part(name, 'preact_relu'));
   const bias = hasBias(preset.preactConvBias, false);
+  const projected = preset.preactProjectionInput === 'x' ? x : pre;
   const shortcut = use1x1conv
-    ? conv(pre, preset, { filters: outChannels, kernelSize: 1, strides, bias, name: part(name, '0_conv') })
+    ? conv(projected, preset, { filters: outChannels, kernelSize: 1, strides, bias, name: part(name, '0_conv') })
     : subsample(x, strides, part(name, '0_pool'));
   return { pre, shortcut };
   // END SOLUTION
@@ -49,7 +38,7 @@ export function preactResidual(x: T, numChannels: number, options: ResidualOptio
   const { pre, shortcut } = preactivate(x, numChannels, options, preset);
   const bias = hasBias(preset.preactConvBias, true);
   let y = conv(pre, preset, { filters: numChannels, kernelSize: 3, strides, bias, name: part(name, '1_conv') });
-  y = relu(bn(y, preset, part(name, '1_bn')), part(name, '1_relu'));
+  y = relu(bn(y, preset, part(name, '1_bn')), preset, part(name, '1_relu'));
   const lastBias = hasBias(preset.preactConvBias, false);
   y = conv(y, preset, { filters: numChannels, kernelSize: 3, bias: lastBias, name: part(name, '2_conv') });
   return add([shortcut, y], options.outName ?? part(name, 'out'));
@@ -67,44 +56,17 @@ export function preactBottleneck(x: T, numChannels: number, options: ResidualOpt
   const bias = hasBias(preset.preactConvBias, true);
   const alwaysPad = preset.naming === 'keras';
   let y = conv(pre, preset, { filters: numChannels, kernelSize: 1, bias, name: part(name, '1_conv') });
-  y = relu(bn(y, preset, part(name, '1_bn')), part(name, '1_relu'));
+  y = relu(bn(y, preset, part(name, '1_bn')), preset, part(name, '1_relu'));
   y = conv(y, preset, { filters: numChannels, kernelSize: 3, strides, bias, alwaysPad, name: part(name, '2_conv') });
-  y = relu(bn(y, preset, part(name, '2_bn')), part(name, '2_relu'));
+  y = relu(bn(y, preset, part(name, '2_bn')), preset, part(name, '2_relu'));
   const lastBias = hasBias(preset.preactConvBias, false);
   y = conv(y, preset, { filters: 4 * numChannels, kernelSize: 1, bias: lastBias, name: part(name, '3_conv') });
   return add([shortcut, y], options.outName ?? part(name, 'out'));
   // END SOLUTION
 }
 
-export const PREACT_BASIC: BlockKind = { block: preactResidual, expansion: 1 };
-export const PREACT_BOTTLENECK: BlockKind = { block: preactBottleneck, expansion: 4 };
-
-/** A pre-activation stage; the preset says whether its first or its last block downsamples. */
-function preactStage(
-  x: T,
-  kind: BlockKind,
-  numChannels: number,
-  numBlocks: number,
-  strides: number,
-  preset: Preset,
-  name: string,
-  outName?: string,
-): T {
-  const strideAt = preset.preactStrideOnLastBlock ? numBlocks - 1 : 0;
-  let y = x;
-  for (let j = 0; j < numBlocks; j++) {
-    const s = j === strideAt ? strides : 1;
-    const reshapes = channels(y) !== kind.expansion * numChannels || (j === 0 && s !== 1);
-    y = kind.block(y, numChannels, {
-      use1x1conv: j === 0 && (reshapes || preset.alwaysProjectFirstBlock),
-      strides: s,
-      preset,
-      name: `${name}_block${j + 1}`,
-      outName: j === numBlocks - 1 ? outName : undefined,
-    });
-  }
-  return y;
-}
+export const PREACT_BASIC: BlockKind = { block: preactResidual, expansion: 1, preact: true };
+export const PREACT_BOTTLENECK: BlockKind = { block: preactBottleneck, expansion: 4, preact: true };
 
 export function checkPreactDepth(depth: number): Depth {
   if (!(PREACT_DEPTHS as readonly number[]).includes(depth)) {
@@ -115,22 +77,6 @@ export function checkPreactDepth(depth: number): Depth {
 
 /** Pre-activation ResNet-{18,50,101,152}: stem, four stages, BN → ReLU, global average pool, dense. */
 export function preactResnet(depth: Depth, options: ResnetOptions = {}): tf.LayersModel {
-  const preset = options.preset ?? PRESETS.d2l;
-  const shape = netShape(options, preset);
   const kind = checkPreactDepth(depth) < 50 ? PREACT_BASIC : PREACT_BOTTLENECK;
-  const input = tf.input({ shape: shape.inputShape, name: 'input' });
-  const norm = preset.preactStemNorm;
-  let x = stem(input, preset, { norm, bias: hasBias(preset.preactConvBias, norm) });
-  const last = STAGE_COUNTS[depth].length - 1;
-  STAGE_COUNTS[depth].forEach((numBlocks, i) => {
-    // Downsampling in the last block moves the stride one stage earlier (Keras: conv2..conv4, not conv5).
-    const strides = preset.preactStrideOnLastBlock ? (i === last ? 1 : 2) : i === 0 ? 1 : 2;
-    const { name, outName } = stageName(preset, i);
-    x = preactStage(x, kind, STAGE_WIDTHS[i]!, numBlocks, strides, preset, name, outName);
-  });
-  return tf.model({
-    inputs: input,
-    outputs: head(postNorm(x, preset), preset, shape.numClasses),
-    name: `preact-resnet${depth}`,
-  });
+  return resnetSkeleton({ kind, counts: STAGE_COUNTS[depth], name: `preact-resnet${depth}` }, options);
 }

@@ -1,5 +1,7 @@
-// The three conventions the published ResNet numbers come from. A preset is plain data: the
-// builders read it and never branch on its name, so a fourth convention is one more row.
+// The conventions a ResNet is written in. A preset is plain data: the one skeleton (skeleton.ts) and its
+// blocks read it and never branch on its name, so another convention is one more row. The three
+// published ones below are the source of the anchors' numbers; the grader's accepted conventions for
+// the exercises (assignments/resnet/instructor/variants.ts) are presets too.
 
 export type PresetName = 'd2l' | 'torchvision' | 'keras';
 export const PRESET_NAMES: readonly PresetName[] = ['d2l', 'torchvision', 'keras'];
@@ -7,8 +9,12 @@ export const PRESET_NAMES: readonly PresetName[] = ['d2l', 'torchvision', 'keras
 /** Where a convolution gets a bias: everywhere, nowhere, or only where no BatchNorm follows it (Keras ResNetV2). */
 export type BiasRule = 'always' | 'never' | 'unless-bn';
 
+/** Where ZeroPadding2D layers stand in front of 'valid' convolutions and the stem's pool, instead of 'same'. */
+export type ZeroPadding = 'none' | 'strided' | 'every';
+
 export interface Preset {
-  name: PresetName;
+  /** For messages and summaries. */
+  name: string;
   /** Bias rule for the plain (post-activation) family and the stem. */
   convBias: BiasRule;
   /** Bias rule for the pre-activation family. */
@@ -24,8 +30,19 @@ export interface Preset {
   bottleneckStride: 'first-1x1' | '3x3';
   /** Keras gives block 1 of every stack a conv shortcut, even when shapes already agree. */
   alwaysProjectFirstBlock: boolean;
-  /** Zero-pad symmetrically like PyTorch/Keras; TF.js 'same' pads bottom/right only at stride 2. */
-  explicitPadding: boolean;
+  /**
+   * 'strided': zero-pad symmetrically before strided convolutions and the stem's pool, like PyTorch and
+   * Keras (TF.js 'same' pads bottom/right only at stride 2); 'every': before every k×k convolution and the
+   * pool, as a line-by-line port of `padding=k//2` writes it; 'none': 'same' throughout.
+   */
+  zeroPadding: ZeroPadding;
+  /** How a ReLU is written: `tf.layers.activation({ activation: 'relu' })` or `tf.layers.reLU()`. */
+  relu: 'activation' | 'layer';
+  /**
+   * Pre-activation blocks: what the 1×1 projection shortcut reads, the pre-activated input (He et al.'s
+   * code, Keras ResNetV2: BN → ReLU shared before the fork) or x itself.
+   */
+  preactProjectionInput: 'pre-activated' | 'x';
   /** Pre-activation nets: BN → ReLU after the stem conv (He et al.'s code) or not (Keras ResNetV2). */
   preactStemNorm: boolean;
   /** Pre-activation nets: downsample in the last block of a stage (Keras ResNetV2) instead of the first. */
@@ -52,7 +69,9 @@ export const PRESETS: Record<PresetName, Preset> = {
     numClasses: 10,
     bottleneckStride: '3x3',
     alwaysProjectFirstBlock: false,
-    explicitPadding: false,
+    zeroPadding: 'none',
+    relu: 'activation',
+    preactProjectionInput: 'pre-activated',
     preactStemNorm: true,
     preactStrideOnLastBlock: false,
     naming: 'stages',
@@ -68,7 +87,9 @@ export const PRESETS: Record<PresetName, Preset> = {
     numClasses: 1000,
     bottleneckStride: '3x3',
     alwaysProjectFirstBlock: false,
-    explicitPadding: true,
+    zeroPadding: 'strided',
+    relu: 'activation',
+    preactProjectionInput: 'pre-activated',
     preactStemNorm: true,
     preactStrideOnLastBlock: false,
     naming: 'stages',
@@ -84,13 +105,16 @@ export const PRESETS: Record<PresetName, Preset> = {
     numClasses: 1000,
     bottleneckStride: 'first-1x1',
     alwaysProjectFirstBlock: true,
-    explicitPadding: true,
+    zeroPadding: 'strided',
+    relu: 'activation',
+    preactProjectionInput: 'pre-activated',
     preactStemNorm: false,
     preactStrideOnLastBlock: true,
     naming: 'keras',
   },
 };
 
+/** One of the published presets by name (the command line's --preset). */
 export function getPreset(name: string): Preset {
   if (!(PRESET_NAMES as readonly string[]).includes(name)) {
     throw new Error(`unknown preset '${name}'; use one of: ${PRESET_NAMES.join(', ')}`);
