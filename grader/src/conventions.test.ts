@@ -1,6 +1,7 @@
 // Fair to every published convention, strict on what the exercise asks: correct networks written the
 // way torchvision, Keras (ResNet, ResNetV2), the identity-mappings paper or a line-by-line PyTorch port
-// write them score full marks with the convention named; a head that pools with a max, flattens, or a
+// write them, or with layers grouped in nested tf.sequential / tf.model models, score full marks with the
+// convention named; a head that pools with a max, flattens, or a
 // pre-activation net without its final BN → ReLU loses points on its own task only. Training is left out.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gradeSubmission } from './grade.ts';
@@ -51,6 +52,24 @@ const CASES: Case[] = [
     },
   },
   {
+    // The residual branch, the projection, the stem and the head each a tf.sequential applied like a layer.
+    fixture: 'convention-nested-sequential',
+    names: {
+      'bottleneck.params': /^stride on the 3×3, conv bias on, no BN on the projection, nested tf\.sequential$/,
+      'bottleneck.structure': /nested tf\.sequential$/,
+      'deep.structure': /nested tf\.sequential$/,
+    },
+  },
+  {
+    // Each pre-activation block its own tf.model, applied to x.
+    fixture: 'convention-nested-model',
+    names: {
+      'preact.params': /^the identity-mappings paper \/ Keras ResNetV2: .*nested tf\.model$/,
+      'preact.structure': /nested tf\.model$/,
+      'preact-net.structure': /nested tf\.model$/,
+    },
+  },
+  {
     fixture: 'mistaken-max-pool-head',
     loses: {
       'deep.structure':
@@ -95,7 +114,7 @@ describe('published conventions and equal-count mistakes', () => {
           );
       }),
     );
-  });
+  }, 600_000);
 
   it.each(CASES.map((c) => [c.fixture, c] as const))('%s', (_name, c) => {
     const report = reports.get(c.fixture) as GradeReport;

@@ -189,6 +189,17 @@ const MISTAKES: Case[] = [
     intact: BOTTLENECK_OK,
   },
   {
+    // The same mistakes inside nested models: the grader reads the layers inside them.
+    fixture: 'mistaken-nested-sequential',
+    loses: { 'bottleneck.structure': /branch: too few BN/, 'bottleneck.params': /first difference at weighted layer/ },
+    intact: BOTTLENECK_OK,
+  },
+  {
+    fixture: 'mistaken-nested-model',
+    loses: { 'preact.structure': /found ReLU after the addition/, 'preact.identity': /computes relu\(x\)/ },
+    intact: PREACT_OK,
+  },
+  {
     fixture: 'mistaken-missing-export',
     loses: { 'preact.builds': /preactResidual is not exported/ },
     intact: PREACT_OK,
@@ -241,6 +252,17 @@ const HOSTILE: Case[] = [
     fixture: 'hostile-giant-topology',
     loses: { 'bottleneck.builds': /too large to grade: 300,030,000 parameters, allowed 100,000/ },
     intact: BOTTLENECK_OK,
+  },
+  {
+    // Refused with one line on the raw JSON, before any recursive walk, rebuild or sizing.
+    fixture: 'hostile-nested-deep',
+    loses: { 'bottleneck.builds': /cannot be graded: it is nested more than 64 levels deep/ },
+    intact: BOTTLENECK_OK,
+  },
+  {
+    fixture: 'hostile-nested-calls',
+    loses: { 'preact.builds': /cannot be graded: its nested models, .* make more than 2,000 layer calls/ },
+    intact: PREACT_OK,
   },
   {
     fixture: 'hostile-duplicate-reply',

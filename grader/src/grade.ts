@@ -33,7 +33,7 @@ import { bundleStudentFile, SANDBOX_DIR } from './sandbox/bundle.ts';
 import { typeDiagnostics } from './sandbox/diagnostics.ts';
 import type { BuildItem } from './sandbox/protocol.ts';
 import { childGate, type ItemOutcome, runSandboxed, type SandboxOptions, sandboxLimits } from './sandbox/spawn.ts';
-import { disposeModel, rebuildModel } from './topology.ts';
+import { disposeModel, readTopology, rebuildModel } from './topology.ts';
 
 export interface GradeOptions {
   submissionDir: string;
@@ -227,10 +227,12 @@ function modelCache(
         else if ('summary' in o) cache.set(key, o);
         else {
           try {
-            // Sized from its configuration first: the child's JSON must not make this process allocate gigabytes.
-            checkBudget(o.topology, budgetOf(key));
-            const model = await rebuildModel(o.topology);
-            const summary = summarize(model);
+            // Bounded and flattened on the raw JSON first (nested models become their layers), then sized from
+            // its configuration: the child's JSON must not make this process overflow its stack or allocate gigabytes.
+            const { topology, nested } = readTopology(o.topology);
+            checkBudget(topology, budgetOf(key));
+            const model = await rebuildModel(topology);
+            const summary = summarize(model, nested);
             // A network's checks need only its summary: free ResNet-152's ~230 MB of weights at once.
             if (networks.has(key)) {
               disposeModel(model);

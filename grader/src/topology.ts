@@ -4,6 +4,9 @@
 import { mulberry32 } from '@course/d2l/random';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
+import { flattenTopology, type Nesting, TopologyError } from './flat-topology.ts';
+
+export { type Nesting, TopologyError } from './flat-topology.ts';
 
 /** TF.js built-in layers a residual network can reasonably use; anything else (a custom class) is refused. */
 export const ALLOWED_LAYERS = [
@@ -44,29 +47,34 @@ const ModelJson = z.looseObject({
   config: z.looseObject({ layers: z.array(LayerJson).min(1).max(5000) }),
 });
 
-export class TopologyError extends Error {
-  override name = 'TopologyError';
-}
+/** A name the child chose, cut short for a message (the report escapes what it holds). */
+const clip = (s: string) => (s.length > 60 ? `${s.slice(0, 60)}…` : s);
 
-/** Validate a topology from the child; throws TopologyError with a one-line, student-facing reason. */
-export function validateTopology(json: unknown): z.infer<typeof ModelJson> {
-  const parsed = ModelJson.safeParse(json);
-  if (!parsed.success) {
-    const cls = (json as { class_name?: unknown } | null)?.class_name;
-    if (cls === 'Sequential')
-      throw new TopologyError('the model is a tf.Sequential; build it with the functional API (tf.input ... tf.model)');
+/**
+ * Read a topology from the child: bounded on the raw JSON, nested models (tf.sequential, tf.model applied as
+ * layers) replaced by their layers (flat-topology.ts), every layer class checked against the list. Throws
+ * TopologyError with a one-line, student-facing reason.
+ */
+export function readTopology(json: unknown): { topology: z.infer<typeof ModelJson>; nested: Nesting } {
+  const flat = flattenTopology(json);
+  const parsed = ModelJson.safeParse(flat.topology);
+  if (!parsed.success)
     throw new TopologyError(
       `the returned model's topology is not a TF.js functional model (${parsed.error.issues[0]?.message ?? 'invalid'})`,
     );
-  }
   for (const layer of parsed.data.config.layers) {
     if (!(ALLOWED_LAYERS as readonly string[]).includes(layer.class_name)) {
       throw new TopologyError(
-        `layer '${layer.name ?? layer.config.name ?? '?'}' has class '${layer.class_name}', which is not a TF.js built-in layer the grader accepts; build the block from tf.layers.* only`,
+        `layer '${clip(layer.name ?? '?')}' has class '${clip(layer.class_name)}', which is not a TF.js built-in layer the grader accepts; build the block from tf.layers.* (and tf.sequential or tf.model of them) only`,
       );
     }
   }
-  return parsed.data;
+  return { topology: parsed.data, nested: flat.nested };
+}
+
+/** The flat, validated topology (readTopology without the nesting it read). */
+export function validateTopology(json: unknown): z.infer<typeof ModelJson> {
+  return readTopology(json).topology;
 }
 
 /**

@@ -39,6 +39,8 @@ export interface Conventions {
   projectionBn: { with: number; without: number };
   strideOn: { first1x1: number; '3x3': number };
   shortcutInput: { x: number; preactivated: number };
+  /** Models applied as layers, flattened before the rebuild (flat-topology.ts): tf.sequential and tf.model. */
+  nested: { sequential: number; model: number };
 }
 
 export interface BlockParts {
@@ -75,7 +77,6 @@ const sum = (shape: readonly (number | null)[]) => shape.reduce<number>((a, b) =
 const size = (ws: readonly tf.LayerVariable[]) => ws.reduce((s, w) => s + sum(w.shape), 0);
 const pair = (v: unknown): [number, number] =>
   Array.isArray(v) ? [Number(v[0]), Number(v[1] ?? v[0])] : [Number(v ?? 1), Number(v ?? 1)];
-const shapeOf = (layer: Layer): number[] => (layer.outputShape as (number | null)[]).slice(1).map((d) => d ?? -1);
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 function windowKind(
@@ -126,56 +127,141 @@ function emptyConventions(): Conventions {
     projectionBn: { with: 0, without: 0 },
     strideOn: { first1x1: 0, '3x3': 0 },
     shortcutInput: { x: 0, preactivated: 0 },
+    nested: { sequential: 0, model: 0 },
   };
+}
+
+/** One call of a layer in the model: a layer applied twice (shared weights) is two calls, one set of weights. */
+interface Call {
+  layer: Layer;
+  key: string;
+  /** The calls it reads, in order. */
+  inputs: string[];
+  /** Output shape without the batch dimension. */
+  shape: number[];
+  /** Whether this is the first call of its layer (the one that counts its weights). */
+  first: boolean;
+}
+
+interface TfNode {
+  inboundLayers: Layer[];
+  nodeIndices: number[];
+  outputShapes: (number | null)[] | (number | null)[][];
+}
+
+const callKey = (layer: Layer, node: number) => `${layer.name}#${node}`;
+const nodesOf = (layer: Layer) => (layer as unknown as { inboundNodes: TfNode[] }).inboundNodes;
+
+/**
+ * The model's layer calls in an order where every call comes after the calls it reads: the model's own layer
+ * order (TF.js sorts it by depth) where that already holds, as it does when no layer is called twice. Only
+ * the calls that lead to the model's outputs are the model's (a layer may have calls in other models).
+ */
+function callsOf(model: tf.LayersModel): Call[] {
+  const layers = new Map(model.layers.map((l) => [l.name, l]));
+  const wanted = new Set<string>();
+  const stack = model.outputs.map((t) => [t.sourceLayer as Layer, t.nodeIndex] as const);
+  while (stack.length > 0) {
+    const [layer, index] = stack.pop() as [Layer, number];
+    const key = callKey(layer, index);
+    if (wanted.has(key) || !layers.has(layer.name)) continue;
+    wanted.add(key);
+    const node = nodesOf(layer)[index];
+    for (const [i, from] of (node?.inboundLayers ?? []).entries()) stack.push([from, node?.nodeIndices[i] ?? 0]);
+  }
+  let pending: Call[] = [];
+  const counted = new Set<string>();
+  for (const layer of model.layers)
+    for (const [index, node] of nodesOf(layer).entries()) {
+      const key = callKey(layer, index);
+      if (!wanted.has(key)) continue;
+      const shapes = node.outputShapes;
+      const shape = (Array.isArray(shapes[0]) ? shapes[0] : shapes) as (number | null)[];
+      pending.push({
+        layer,
+        key,
+        inputs: node.inboundLayers.map((from, i) => callKey(from, node.nodeIndices[i] ?? 0)),
+        shape: shape.slice(1).map((d) => d ?? -1),
+        first: !counted.has(layer.name),
+      });
+      counted.add(layer.name);
+    }
+  const ordered: Call[] = [];
+  const done = new Set<string>();
+  while (pending.length > 0) {
+    const later: Call[] = [];
+    for (const call of pending) {
+      if (call.inputs.every((k) => done.has(k) || !wanted.has(k))) {
+        ordered.push(call);
+        done.add(call.key);
+      } else later.push(call);
+    }
+    // A cycle cannot come out of TF.js; should one, its calls are left out rather than looped on.
+    if (later.length === pending.length) break;
+    pending = later;
+  }
+  return ordered;
 }
 
 /** The canonical graph of a rebuilt model (plain data: it outlives the model's weights). */
 export function canonicalize(model: tf.LayersModel): CanonicalGraph {
   const conventions = emptyConventions();
   const nodes: CanonNode[] = [];
+  /** Canonical node of each layer call's output. */
   const out = new Map<string, number>();
-  /** Explicit padding folded into the layer that consumes it. */
+  /** Explicit padding folded into the layer call that consumes it. */
   const foldedPad = new Map<string, [[number, number], [number, number]]>();
-  const inboundOf = (l: Layer) => (l.inboundNodes[0]?.inboundLayers ?? []) as Layer[];
-  const consumersOf = (l: Layer) => l.outboundNodes.map((n) => n.outboundLayer as Layer);
-  const add = (layer: Layer, kind: string, inputs: number[], params = { trainable: 0, total: 0 }) => {
+  const calls = callsOf(model);
+  const byKey = new Map(calls.map((c) => [c.key, c]));
+  const readers = new Map<string, Call[]>();
+  for (const call of calls)
+    for (const k of call.inputs) {
+      const list = readers.get(k);
+      if (list) list.push(call);
+      else readers.set(k, [call]);
+    }
+  const add = (call: Call, kind: string, inputs: number[], params = { trainable: 0, total: 0 }) => {
     const node: CanonNode = {
       id: nodes.length,
       kind,
-      layer: layer.name,
+      layer: call.layer.name,
       inputs,
       consumers: [],
-      shape: shapeOf(layer),
+      shape: call.shape,
       ...params,
     };
     nodes.push(node);
     for (const i of inputs) nodes[i]?.consumers.push(node.id);
     return node.id;
   };
-  const activation = (layer: Layer, name: unknown, input: number): number => {
+  const activation = (call: Call, name: unknown, input: number): number => {
     if (name === undefined || name === null || name === 'linear') return input;
-    if (name === 'relu') conventions.relu.fused++;
-    return add(layer, name === 'relu' ? 'ReLU' : capital(String(name)), [input]);
+    if (name === 'relu' && call.first) conventions.relu.fused++;
+    return add(call, name === 'relu' ? 'ReLU' : capital(String(name)), [input]);
   };
 
-  for (const layer of model.layers) {
+  for (const call of calls) {
+    const { layer } = call;
     const c = layer.getConfig() as Record<string, unknown>;
     const cls = layer.getClassName();
-    const inbound = inboundOf(layer);
-    const inputs = inbound.map((l) => out.get(l.name)).filter((i): i is number => i !== undefined);
-    const real = { trainable: size(layer.trainableWeights), total: size(layer.weights) };
+    const inbound = call.inputs.map((k) => byKey.get(k)).filter((x): x is Call => x !== undefined);
+    const inputs = call.inputs.map((k) => out.get(k)).filter((i): i is number => i !== undefined);
+    // A layer called twice shares its weights: they count once, on its first call.
+    const real = call.first
+      ? { trainable: size(layer.trainableWeights), total: size(layer.weights) }
+      : { trainable: 0, total: 0 };
     let id: number;
-    if (cls === 'InputLayer') id = add(layer, 'Input', []);
+    if (cls === 'InputLayer') id = add(call, 'Input', []);
     else if (cls === 'ZeroPadding2D') {
-      const next = consumersOf(layer);
+      const next = readers.get(call.key) ?? [];
       const target = next.length === 1 ? next[0] : undefined;
-      const tc = target?.getConfig() as Record<string, unknown> | undefined;
+      const tc = target?.layer.getConfig() as Record<string, unknown> | undefined;
       const pad = c.padding as [[number, number], [number, number]];
-      const before = inbound[0] ? shapeOf(inbound[0]) : [];
+      const before = inbound[0]?.shape ?? [];
       const foldable =
         target &&
         tc &&
-        (target.getClassName() === 'Conv2D' || target.getClassName() === 'MaxPooling2D') &&
+        (target.layer.getClassName() === 'Conv2D' || target.layer.getClassName() === 'MaxPooling2D') &&
         tc.padding === 'valid' &&
         pair(tc.dilationRate ?? 1).every((d) => d === 1) &&
         paddingIsSame(pad, pair(tc.kernelSize ?? tc.poolSize), pair(tc.strides ?? tc.poolSize), [
@@ -183,23 +269,23 @@ export function canonicalize(model: tf.LayersModel): CanonicalGraph {
           before[1] ?? 0,
         ]);
       if (foldable && target && inputs[0] !== undefined) {
-        foldedPad.set(target.name, pad);
-        out.set(layer.name, inputs[0]);
+        foldedPad.set(target.key, pad);
+        out.set(call.key, inputs[0]);
         continue;
       }
-      id = add(layer, `ZeroPad(${pad.map((p) => p.join(',')).join(';')})`, inputs);
+      id = add(call, `ZeroPad(${pad.map((p) => p.join(',')).join(';')})`, inputs);
     } else if (WINDOWED[cls]) {
       const kernel = pair(c.kernelSize ?? c.poolSize);
       const strides = pair(c.strides ?? c.poolSize);
-      if (kernel[0] > 1 || kernel[1] > 1) {
-        if (foldedPad.has(layer.name)) conventions.padding.explicit++;
+      if ((kernel[0] > 1 || kernel[1] > 1) && call.first) {
+        if (foldedPad.has(call.key)) conventions.padding.explicit++;
         else if (c.padding === 'same') conventions.padding.same++;
       }
       // 'valid' that is not what 'same' gives (no padding where 'same' pads) computes a smaller map: say so.
-      const hw = inbound[0] ? shapeOf(inbound[0]) : [];
+      const hw = inbound[0]?.shape ?? [];
       const unpadded =
         c.padding === 'valid' &&
-        !foldedPad.has(layer.name) &&
+        !foldedPad.has(call.key) &&
         !paddingIsSame(
           [
             [0, 0],
@@ -211,7 +297,7 @@ export function canonicalize(model: tf.LayersModel): CanonicalGraph {
         );
       const kind = `${windowKind(WINDOWED[cls] as string, kernel, strides, pair(c.dilationRate ?? 1))}${unpadded ? ' valid' : ''}`;
       let params = real;
-      if (cls === 'Conv2D') {
+      if (cls === 'Conv2D' && call.first) {
         // The bias is a convention (the chapter keeps it, torchvision drops it before BN): not counted.
         const bias = layer.weights.filter((w) => /bias$/.test(w.originalName ?? w.name));
         const b = size(bias);
@@ -219,42 +305,45 @@ export function canonicalize(model: tf.LayersModel): CanonicalGraph {
         else conventions.convBias.off++;
         params = { trainable: real.trainable - b, total: real.total - b };
       }
-      id = activation(layer, c.activation, add(layer, kind, inputs, params));
-    } else if (cls === 'Dense') id = activation(layer, c.activation, add(layer, 'Dense', inputs, real));
+      id = activation(call, c.activation, add(call, kind, inputs, params));
+    } else if (cls === 'Dense') id = activation(call, c.activation, add(call, 'Dense', inputs, real));
     else if (cls === 'ReLU') {
-      conventions.relu.layer++;
-      id = add(layer, c.maxValue === null || c.maxValue === undefined ? 'ReLU' : `ReLU(max ${c.maxValue})`, inputs);
+      if (call.first) conventions.relu.layer++;
+      id = add(call, c.maxValue === null || c.maxValue === undefined ? 'ReLU' : `ReLU(max ${c.maxValue})`, inputs);
     } else if (cls === 'Activation') {
-      if (c.activation === 'relu') conventions.relu.activation++;
+      if (c.activation === 'relu' && call.first) conventions.relu.activation++;
       const input = inputs[0];
       if (c.activation === 'linear' && input !== undefined) {
-        out.set(layer.name, input);
+        out.set(call.key, input);
         continue;
       }
-      id = add(layer, c.activation === 'relu' ? 'ReLU' : capital(String(c.activation)), inputs);
+      id = add(call, c.activation === 'relu' ? 'ReLU' : capital(String(c.activation)), inputs);
     } else if (
       cls === 'Flatten' &&
       inbound[0] &&
-      consumersOf(inbound[0]).length === 1 &&
+      (readers.get(inbound[0].key) ?? []).length === 1 &&
       wholeMapAverage(nodes, inputs[0])
     ) {
       // An average pool over the whole feature map, then a flatten (PyTorch's AdaptiveAvgPool2d((1, 1)) +
       // flatten, early Keras ResNet50): a global average pool.
       const pool = nodes[inputs[0] as number] as CanonNode;
       pool.kind = 'GlobalAvgPool';
-      pool.shape = shapeOf(layer);
-      out.set(layer.name, pool.id);
+      pool.shape = call.shape;
+      out.set(call.key, pool.id);
       continue;
     } else if (cls === 'AveragePooling2D')
-      id = add(layer, windowKind('AvgPool', pair(c.poolSize), pair(c.strides ?? c.poolSize)), inputs);
-    else id = add(layer, SIMPLE[cls] ?? cls, inputs, real);
-    out.set(layer.name, id);
+      id = add(call, windowKind('AvgPool', pair(c.poolSize), pair(c.strides ?? c.poolSize)), inputs);
+    else id = add(call, SIMPLE[cls] ?? cls, inputs, real);
+    out.set(call.key, id);
   }
-  const input = out.get(model.inputLayers[0]?.name ?? '') ?? 0;
-  const output = out.get(model.outputLayers[0]?.name ?? '') ?? nodes.length - 1;
+  const first = model.inputLayers[0];
+  const input = (first && out.get(callKey(first, 0))) ?? 0;
+  const result = model.outputs[0];
+  const output = (result && out.get(callKey(result.sourceLayer as Layer, result.nodeIndex))) ?? nodes.length - 1;
   // A bias per filter; a BN per projection channel (gamma and beta trainable, plus the moving statistics).
   const filters = (ids: readonly number[]) => ids.reduce((s, i) => s + (nodes[i]?.shape.at(-1) ?? 0), 0);
-  const convs = nodes.filter((n) => /^Conv\d/.test(n.kind)).map((n) => n.id);
+  // A layer called twice has one bias: only its first call (the one with weights) counts.
+  const convs = nodes.filter((n) => /^Conv\d/.test(n.kind) && n.total > 0).map((n) => n.id);
   const graph: CanonicalGraph = {
     nodes,
     input,
@@ -266,7 +355,7 @@ export function canonicalize(model: tf.LayersModel): CanonicalGraph {
   graph.segments = segment(graph);
   const bias = filters(convs);
   const projections = 'error' in graph.segments ? [] : graph.segments.blocks.flatMap((b) => b.shortcut.slice(-1));
-  const channels = filters(projections.filter((i) => isConv(nodes[i])));
+  const channels = filters(projections.filter((i) => isConv(nodes[i]) && (nodes[i]?.total ?? 0) > 0));
   graph.optional = {
     convBias: { trainable: bias, total: bias },
     projectionBn: { trainable: 2 * channels, total: 4 * channels },
@@ -514,9 +603,16 @@ export function describeConventions(c: Conventions): string {
     ),
     // tf.layers.reLU() alone is the chapter's way, not worth a word.
     forms.length && !(forms.length === 1 && c.relu.layer) ? `ReLU as ${forms.join(' and ')}` : undefined,
+    nestedWords(c.nested),
   ].filter((p): p is string => Boolean(p));
   const source = publishedSource(c);
   return source ? `${source}: ${parts.join(', ')}` : parts.join(', ');
+}
+
+/** Layers grouped in models applied as layers (a branch as a tf.sequential, a block as a tf.model). */
+function nestedWords(n: Conventions['nested']): string | undefined {
+  const kinds = [n.sequential > 0 && 'tf.sequential', n.model > 0 && 'tf.model'].filter(Boolean);
+  return kinds.length ? `nested ${kinds.join(' and ')}` : undefined;
 }
 
 /** The published code a set of conventions matches (the block-level conventions decide). */

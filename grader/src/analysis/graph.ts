@@ -126,8 +126,10 @@ export interface ModelSummary {
   layout: NetLayout | { error: string };
 }
 
-export function summarize(model: tf.LayersModel): ModelSummary {
+/** `nested`: the models the student applied as layers, which the rebuilt (flat) model no longer shows. */
+export function summarize(model: tf.LayersModel, nested?: Conventions['nested']): ModelSummary {
   const g = canonicalize(model);
+  if (nested) g.conventions.nested = { ...nested };
   return {
     shapes: stageShapes(g),
     rows: canonicalRows(g),

@@ -70,9 +70,12 @@ export const structureCheck: CheckRunner = (check, expected, ctx) => {
   if (expected.kind === 'block-structure') {
     const verdicts: CaseVerdict[] = expected.cases.map((k) => {
       const what = describeBlockCase(fn, k);
+      const built = ctx.built(blockKey(fn, k));
       const got = modelOr(ctx, blockKey(fn, k), what);
       if (!('model' in got)) return got;
       const g = canonicalize(got.model);
+      // The rebuilt model is flat: the nested models the student applied are known from its summary only.
+      if (built.ok) g.conventions.nested = built.summary.conventions.nested;
       const found = readBlock(g);
       if ('error' in found) return { ok: false, status: 'failed', line: `${what}: ${found.error}` };
       const problems = compareBlock(what, k, found, branches);
