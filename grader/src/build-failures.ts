@@ -1,10 +1,12 @@
-// One failure, one message: what stopped a student file from building (a compile error, a throw while
-// loading, a missing file, an exception in a function) is said once, in full, with the cause where
-// causes.ts knows it and the student's own source line; every other check it blocks points back to it.
+// One failure, one message: what stopped a student file from building (a file esbuild cannot bundle, a
+// throw while loading, a missing file, an exception in a function) is said once, in full, with the cause
+// where causes.ts knows it and the student's own source line; every other check it blocks points back to
+// it. A type error does not stop anything (esbuild bundles the file and the child runs it): it is listed
+// once in the report (`typeErrorEntries`), and a run-time failure on the very line it sits on names it.
 // grade.ts calls this module for every build outcome and once more on the finished check results.
 import { diagnose, type Evidence } from './causes.ts';
 import type { Built } from './checks/context.ts';
-import type { CheckResult } from './report-schema.ts';
+import type { CheckResult, TypeErrorEntry } from './report-schema.ts';
 import type { BundleResult } from './sandbox/bundle.ts';
 import { sourceExcerpt, type TypeDiagnostic } from './sandbox/diagnostics.ts';
 import type { ItemOutcome } from './sandbox/spawn.ts';
@@ -54,6 +56,52 @@ function callOf(item: FailedCall | undefined): Extract<Evidence, { kind: 'except
   };
 }
 
+/** The type error on the line a failure passed through (its innermost student frame first), if any. */
+function typeErrorOn(frames: readonly string[], types: readonly TypeDiagnostic[]): TypeDiagnostic | undefined {
+  for (const frame of frames) {
+    const m = /([^\s()]+\.ts):(\d+):\d+\)?$/.exec(frame);
+    const hit = m && types.find((d) => d.line === Number(m[2]) && (d.file === m[1] || d.file.endsWith(`/${m[1]}`)));
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/** Points at the type error (said in full once, under Type errors) on the line a failure passed through. */
+const typeNote = (d: TypeDiagnostic) =>
+  `; TypeScript flags that line: ${d.file}:${d.line}:${d.column} (error TS${d.code}, under Type errors)`;
+
+/** How many type errors the report lists (each with its source line); `npx pnpm@10 typecheck` lists them all. */
+export const TYPE_ERRORS_SHOWN = 20;
+
+/**
+ * The report's list of type errors, each once, in file order: the compiler's message, or its cause and fix
+ * where causes.ts knows it (the missing cast of layer.apply, a tensor op on symbolic tensors).
+ */
+export function typeErrorEntries(diagnostics: ReadonlyMap<string, readonly TypeDiagnostic[]>): {
+  total: number;
+  shown: TypeErrorEntry[];
+} {
+  const all = [...diagnostics.values()].flat();
+  return {
+    total: all.length,
+    shown: all.slice(0, TYPE_ERRORS_SHOWN).map((d) => ({
+      file: d.file,
+      line: d.line,
+      column: d.column,
+      code: d.code,
+      message: `error TS${d.code}: ${diagnose({ kind: 'type-error', code: d.code, text: d.text, source: d.source })?.text ?? d.text}`,
+      excerpt: sourceExcerpt(d),
+    })),
+  };
+}
+
+/** What the grader read from a student file itself (never from what its child process said). */
+export interface FileFacts {
+  types?: readonly TypeDiagnostic[];
+  /** The name of the file's default export ('' when anonymous), when it has one. */
+  defaultExport?: string;
+}
+
 /** Collects the blockers of one grading; `finish` rewrites the check results so each is said once. */
 export function createFailureLog() {
   const blockers = new Map<string, Blocker>();
@@ -62,20 +110,27 @@ export function createFailureLog() {
     return b.text;
   };
 
-  /** The message for an item the child could not build (its status and one line). */
-  function failureMessage(o: Extract<ItemOutcome, { ok: false }>, item?: FailedCall): Failed {
+  /**
+   * The message for an item the child could not build (its status and one line). `file`: what the grader
+   * read from the item's file itself: its type errors (one on a line the failure passed through is named as
+   * what to look at) and its default export (a function exported as default instead of by name).
+   */
+  function failureMessage(o: Extract<ItemOutcome, { ok: false }>, item?: FailedCall, file: FileFacts = {}): Failed {
     const line = o.message.split('\n')[0] ?? o.message;
     if (/not implemented yet/i.test(line)) return { ok: false, status: 'failed', message: line };
     const frames = o.frames.map(studentFrame);
-    const at = frames[0] ? ` (at ${frames[0]})` : '';
+    const typed = typeErrorOn(frames, file.types ?? []);
+    const at = `${frames[0] ? ` (at ${frames[0]})` : ''}${typed ? typeNote(typed) : ''}`;
     const error = (message: string, keepAdvice = true): Failed => ({
       ok: false,
       status: 'error',
       message: note({ text: message, back: 'blocked by the error above', excerpt: [], keepAdvice }),
     });
     switch (o.reason) {
-      case 'missing-export':
-        return error(`${line}: export it from the file`);
+      case 'missing-export': {
+        const cause = item && diagnose({ kind: 'missing-export', fn: item.fn, defaultExport: file.defaultExport });
+        return cause ? error(cause.text, false) : error(`${line}: export it from the file`);
+      }
       case 'exception': {
         if (/Array buffer allocation failed|Invalid typed array length|out of memory/i.test(line))
           return error(`ran out of memory: ${line}${at}`);
@@ -88,7 +143,7 @@ export function createFailureLog() {
       }
       case 'load-failed': {
         const place = /([^\s()]+\.ts:\d+:\d+)/.exec(frames[0] ?? '')?.[1];
-        const text = `the file threw while loading: ${line}${place ? ` (at ${place})` : ''}`;
+        const text = `the file threw while loading: ${line}${place ? ` (at ${place})` : ''}${typed ? typeNote(typed) : ''}`;
         return {
           ok: false,
           status: 'error',
@@ -141,45 +196,6 @@ export function createFailureLog() {
   }
 
   /**
-   * The items a file's type errors block, each group with its message: an error inside an exported
-   * function blocks that function's items (the rest of the file still runs, as esbuild bundles it anyway);
-   * one at the top level blocks the whole file.
-   */
-  function typeErrors<I extends { fn: string }>(
-    diagnostics: readonly TypeDiagnostic[],
-    items: readonly I[],
-  ): Array<{ items: I[]; failure: Failed }> {
-    const groups: Array<{ items: I[]; failure: Failed }> = [];
-    const taken = new Set<I>();
-    for (const d of diagnostics) {
-      const mine = items.filter((i) => !taken.has(i) && (!d.functions || d.functions.includes(i.fn)));
-      if (mine.length === 0) continue;
-      for (const i of mine) taken.add(i);
-      const others = diagnostics.filter((x) => x !== d);
-      const cause = diagnose({ kind: 'type-error', code: d.code, text: d.text, source: d.source });
-      const more = others.length
-        ? ` (+${others.length} more type error${others.length > 1 ? 's' : ''} in ${d.file}: line${others.length > 1 ? 's' : ''} ${[...new Set(others.map((x) => x.line))].join(', ')})`
-        : '';
-      const text = `compile error: ${d.file}:${d.line}:${d.column}: error TS${d.code}: ${cause?.text ?? d.text}${more}`;
-      groups.push({
-        items: mine,
-        failure: {
-          ok: false,
-          status: 'error',
-          message: note({
-            text,
-            full: text,
-            back: `blocked by the compile error above (${d.file}:${d.line}:${d.column})`,
-            excerpt: sourceExcerpt(d),
-            keepAdvice: false,
-          }),
-        },
-      });
-    }
-    return groups;
-  }
-
-  /**
    * The check results with each blocker said once: the first check quoting it keeps it (file-level
    * problems in full, with the source line), every later one says "blocked by … above".
    */
@@ -208,7 +224,7 @@ export function createFailureLog() {
     });
   }
 
-  return { failureMessage, missingFile, bundleFailed, typeErrors, finish };
+  return { failureMessage, missingFile, bundleFailed, finish };
 }
 
 export type FailureLog = ReturnType<typeof createFailureLog>;

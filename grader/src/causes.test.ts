@@ -1,12 +1,14 @@
 // Causes, not symptoms: each row of the causes table explains its evidence, and grading its fixture
 // (one mistake, the other file correct) puts the cause on the text report's first failure line.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CAUSES, callChain, diagnose, type Evidence } from './causes.ts';
 import { gradeSubmission } from './grade.ts';
 import type { GradeReport } from './report-schema.ts';
 import { renderText } from './reporters/text.ts';
+import { defaultExportOf } from './sandbox/diagnostics.ts';
 import { FIXTURES, fixtureSubmission } from './test-helpers.ts';
 
 const exception = (message: string, frames: string[] = [], call?: Extract<Evidence, { kind: 'exception' }>['call']) =>
@@ -76,6 +78,35 @@ describe('the causes table', () => {
     expect(diagnose(cast)?.id).toBe('apply-needs-cast');
   });
 
+  it('names the batch dimension written into tf.input’s shape, and only that rank mismatch', () => {
+    const ndim = (e: number, f: number) =>
+      `Input 0 is incompatible with layer conv2d_Conv2D1: expected ndim=${e}, found ndim=${f}`;
+    expect(diagnose(exception(ndim(4, 5)))?.text).toMatch(
+      /expects 4-dimensional input .* got 5 dimensions: tf\.input's shape leaves out the batch dimension/,
+    );
+    expect(diagnose(exception(ndim(4, 3)))).toBeUndefined();
+  });
+
+  it('names a default export where the grader calls a named one, from what the grader read in the file', () => {
+    expect(diagnose({ kind: 'missing-export', fn: 'bottleneck', defaultExport: 'bottleneck' })?.text).toBe(
+      "bottleneck is not exported by name: the file's default export is function bottleneck, but the grader calls the named export bottleneck; write `export function bottleneck(...)` (without `default`)",
+    );
+    expect(diagnose({ kind: 'missing-export', fn: 'bottleneck', defaultExport: '' })?.text).toMatch(
+      /default export is an anonymous function/,
+    );
+    expect(diagnose({ kind: 'missing-export', fn: 'bottleneck' })).toBeUndefined();
+    const dir = mkdtempSync(join(tmpdir(), 'default-export-'));
+    const file = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return defaultExportOf(join(dir, name));
+    };
+    expect(file('a.ts', 'export default function bottleneck() {}')).toBe('bottleneck');
+    expect(file('b.ts', 'function preact() {}\nexport default preact;')).toBe('preact');
+    expect(file('c.ts', 'export default (x: number) => x;')).toBe('');
+    expect(file('d.ts', 'export function bottleneck() {}')).toBeUndefined();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('writes the student’s call chain innermost first', () => {
     expect(callChain(['bottleneck (bottleneck.ts:26:10)', 'bottleneckResnet (bottleneck.ts:40:11)'])).toBe(
       'at bottleneck.ts:26 (bottleneck), called from bottleneck.ts:40 (bottleneckResnet)',
@@ -91,6 +122,13 @@ function firstFailureLine(text: string): string {
   return (lines[i + 1] ?? '').trim();
 }
 
+/** The first problem a student reads: the first type error (listed before the tasks), else the first failure. */
+function firstProblemLine(text: string): string {
+  const lines = text.split('\n');
+  const types = lines.findIndex((l) => /^Type errors \(\d+\)$/.test(l));
+  return types >= 0 ? (lines[types + 2] ?? '').trim() : firstFailureLine(text);
+}
+
 describe('grading each row’s fixture', () => {
   const reports = new Map<string, GradeReport>();
   beforeAll(async () => {
@@ -102,25 +140,31 @@ describe('grading each row’s fixture', () => {
       );
   }, 600_000);
 
-  it.each(CAUSES.map((r) => [r.id, r] as const))('%s: the first failure line names the cause', (_id, row) => {
+  it.each(CAUSES.map((r) => [r.id, r] as const))('%s: the first problem line names the cause', (_id, row) => {
     const text = renderText(reports.get(row.fixture) as GradeReport);
-    expect(firstFailureLine(text)).toMatch(row.names);
+    expect(firstProblemLine(text)).toMatch(row.names);
   });
 
-  it('says a type error once per file, and grades what it does not block', () => {
+  it('says each type error once, and grades the code as it runs', () => {
     for (const fixture of ['cause-tensor-op', 'cause-missing-cast']) {
       const report = reports.get(fixture) as GradeReport;
       const text = renderText(report);
-      expect(text.match(/error TS\d+/g), fixture).toHaveLength(1);
-      expect(text, fixture).toMatch(/blocked by the compile error above \(bottleneck\.ts:\d+:\d+\)/);
-      // The student's own line, under the message.
+      expect(report.typeErrors?.total, fixture).toBeGreaterThan(0);
+      expect(text.match(/error TS\d+/g), fixture).toHaveLength(report.typeErrors?.total ?? 0);
+      // The student's own line, under the error.
       expect(text, fixture).toMatch(/\d+ \| .*return/);
+      // Nothing is blocked by a type error.
+      expect(text, fixture).not.toMatch(/blocked by the compile error/);
     }
-    // The missing cast sits in bottleneck(); bottleneckResnet still runs, so its checks are graded.
+    // The missing cast is a type error only: the block runs and builds the right network, so a correct file
+    // keeps every behavioural point.
     const cast = reports.get('cause-missing-cast') as GradeReport;
-    for (const id of ['deep.builds', 'deep.shapes', 'deep.params'])
-      expect(cast.checks.find((c) => c.id === id)?.status, id).toBe('passed');
-    expect(cast.checks.find((c) => c.id === 'bottleneck.builds')?.status).toBe('error');
+    expect(cast.typeErrors?.total).toBe(1);
+    const ran = cast.checks.filter((c) => c.status !== 'skipped');
+    expect(ran.filter((c) => c.status !== 'passed').map((c) => `${c.id}: ${c.message}`)).toEqual([]);
+    expect(cast.score).toBe(
+      cast.maxScore - cast.checks.filter((c) => c.status === 'skipped').reduce((s, c) => s + c.maxScore, 0),
+    );
   });
 });
 

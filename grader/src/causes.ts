@@ -2,7 +2,8 @@
 // network and how to fix it, from what the grader can measure (the shapes TF.js names in its error, the
 // TypeScript diagnostic and the student's source line, the stack of the student's own frames).
 // One table; every row names the fixture under grader/test-submissions/ that makes the mistake, and
-// causes.test.ts grades each fixture and checks that the text report's first failure line names the cause.
+// causes.test.ts grades each fixture and checks that the first problem the text report names (its first
+// type error, else its first failure) is the cause.
 
 /** What a failure looks like to the grader. */
 export type Evidence =
@@ -20,7 +21,14 @@ export type Evidence =
         options?: { strides?: number; use1x1conv?: boolean };
       };
     }
-  | { kind: 'type-error'; code: number; text: string; source: string };
+  | { kind: 'type-error'; code: number; text: string; source: string }
+  | {
+      kind: 'missing-export';
+      /** The function the grader asked for. */
+      fn: string;
+      /** The name of the file's default export, read from the student's source in the grader ('' when anonymous). */
+      defaultExport?: string;
+    };
 
 export interface Diagnosis {
   /** The row of CAUSES that matched. */
@@ -35,7 +43,7 @@ export interface CauseRow {
   mistake: string;
   /** Its fixture folder in grader/test-submissions (holding only the file it gets wrong). */
   fixture: string;
-  /** What the first failure line of the fixture's text report must say. */
+  /** What the first problem line of the fixture's text report must say. */
   names: RegExp;
   diagnose(e: Evidence): string | undefined;
 }
@@ -92,6 +100,7 @@ function tensorOpsIn(e: Evidence): string[] | undefined {
     const m = /passed to '(\w+)' must be a Tensor or TensorLike, but got 'SymbolicTensor\d*'/.exec(e.message);
     return m?.[1] ? [m[1]] : undefined;
   }
+  if (e.kind !== 'type-error') return undefined;
   const symbolicVsTensor =
     (/'SymbolicTensor'/.test(e.text) && /Tensor<Rank>/.test(e.text)) ||
     /Type 'Tensor<Rank>' is missing the following properties from type 'SymbolicTensor'/.test(e.text);
@@ -183,6 +192,30 @@ export const CAUSES: readonly CauseRow[] = [
       const names = ops.length ? ops.map((op) => `tf.${op}`).join(' and ') : 'a tf.* tensor function';
       const layers = ops.length ? ops.map((op) => LAYER_FOR_OP[op]).join(' and ') : 'the matching tf.layers.* layer';
       return `${names} ${ops.length > 1 ? 'are tensor ops: they compute' : 'is a tensor op: it computes'} on concrete tensors, but a model is built from symbolic tensors, which only layers accept; use ${layers} instead${where(e)}`;
+    },
+  },
+  {
+    id: 'batch-in-input-shape',
+    mistake: 'tf.input({ shape: [1, 96, 96, 1] }): the batch dimension written into the shape',
+    fixture: 'cause-batch-in-shape',
+    names: /tf\.input's shape leaves out the batch dimension/,
+    diagnose(e) {
+      // TF.js: "Input 0 is incompatible with layer conv2d_Conv2D1: expected ndim=4, found ndim=5"
+      if (e.kind !== 'exception') return undefined;
+      const m = /expected ndim=(\d+), found ndim=(\d+)/.exec(e.message);
+      if (!m || Number(m[2]) !== Number(m[1]) + 1) return undefined;
+      return `a layer expects ${m[1]}-dimensional input ([batch, height, width, channels]) and got ${m[2]} dimensions: tf.input's shape leaves out the batch dimension (TF.js adds it), so write tf.input({ shape: [96, 96, 1] }), not [1, 96, 96, 1]${where(e)}`;
+    },
+  },
+  {
+    id: 'default-export',
+    mistake: 'a function exported as `export default function …` where the grader calls the named export',
+    fixture: 'cause-default-export',
+    names: /default export.*grader calls the named export/,
+    diagnose(e) {
+      if (e.kind !== 'missing-export' || e.defaultExport === undefined) return undefined;
+      const what = e.defaultExport ? `function ${e.defaultExport}` : 'an anonymous function';
+      return `${e.fn} is not exported by name: the file's default export is ${what}, but the grader calls the named export ${e.fn}; write \`export function ${e.fn}(...)\` (without \`default\`)`;
     },
   },
   {

@@ -86,6 +86,9 @@ export const Training = z.strictObject({
 });
 export type TrainingProfile = z.infer<typeof TrainingProfile>;
 
+/** A type-check check compares with nothing: the target's file type-checks or it does not. */
+export const Typecheck = z.strictObject({ kind: z.literal('typecheck') });
+
 export const CheckExpectation = z.discriminatedUnion('kind', [
   BlockBuilds,
   BlockShapes,
@@ -97,6 +100,7 @@ export const CheckExpectation = z.discriminatedUnion('kind', [
   NetParams,
   NetStructure,
   Training,
+  Typecheck,
 ]);
 export type CheckExpectation = z.infer<typeof CheckExpectation>;
 

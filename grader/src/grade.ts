@@ -7,6 +7,9 @@ import { type BackendChoice, type BackendInfo, trimBackendMemory, useBackend } f
 import * as tf from '@tensorflow/tfjs';
 import { type Budget, budgetFor, checkBudget, noteCases, referenceSizes } from './analysis/cost.ts';
 import { summarize } from './analysis/graph.ts';
+import { type Assignment, AssignmentError, assignmentFor, INSTRUCTOR_DIR, loadAssignment } from './assignments.ts';
+import { graderVersion } from './batch/grader-version.ts';
+import { createFailureLog, type FailureLog, typeErrorEntries } from './build-failures.ts';
 import { buildsCheck } from './checks/builds.ts';
 import type { Built, CheckContext, CheckRunner } from './checks/context.ts';
 import { identityCheck } from './checks/identity.ts';
@@ -14,7 +17,7 @@ import { paramsCheck } from './checks/params.ts';
 import { shapesCheck } from './checks/shapes.ts';
 import { structureCheck } from './checks/structure.ts';
 import { trainingCheck } from './checks/training.ts';
-import { type Assignment, AssignmentError, assignmentFor, INSTRUCTOR_DIR, loadAssignment } from './assignments.ts';
+import { typecheckCheck } from './checks/typecheck.ts';
 import { type CheckExpectation, type ExpectedFile, loadExpected } from './expected.ts';
 import { readSubmission, refusedLine, writeSnapshot } from './intake.ts';
 import { itemsFor } from './items.ts';
@@ -26,11 +29,9 @@ import {
   parseManifestFragment,
   readJsonFile,
 } from './manifest.ts';
-import { graderVersion } from './batch/grader-version.ts';
-import { createFailureLog, type FailureLog } from './build-failures.ts';
 import { type CheckResult, GradeReport, type TaskResult } from './report-schema.ts';
 import { bundleStudentFile, SANDBOX_DIR } from './sandbox/bundle.ts';
-import { typeDiagnostics } from './sandbox/diagnostics.ts';
+import { defaultExportOf, type TypeDiagnostic, typeDiagnostics } from './sandbox/diagnostics.ts';
 import type { BuildItem } from './sandbox/protocol.ts';
 import { childGate, type ItemOutcome, runSandboxed, type SandboxOptions, sandboxLimits } from './sandbox/spawn.ts';
 import { disposeModel, readTopology, rebuildModel } from './topology.ts';
@@ -57,6 +58,7 @@ const RUNNERS: Record<CheckKind, CheckRunner> = {
   structure: structureCheck,
   identity: identityCheck,
   training: trainingCheck,
+  typecheck: typecheckCheck,
 };
 
 export class UsageError extends Error {
@@ -95,7 +97,9 @@ export function loadPlan(assignmentName: string, hidden: boolean): Plan {
     const exp = expected[c.id];
     if (!exp) throw new Error(`no expected data for check '${c.id}': ${AUTHORING_HINT(assignment.name)}`);
     if (!sameCases(c, exp))
-      throw new Error(`the expected data of check '${c.id}' is for other cases than the manifest's: ${AUTHORING_HINT(assignment.name)}`);
+      throw new Error(
+        `the expected data of check '${c.id}' is for other cases than the manifest's: ${AUTHORING_HINT(assignment.name)}`,
+      );
   }
   return { assignment, manifest, checks, expected };
 }
@@ -106,7 +110,8 @@ const AUTHORING_HINT = (name: string) => `regenerate it with \`npx pnpm@10 assig
 function sameCases(check: ManifestCheck, exp: CheckExpectation): boolean {
   const asCase = (k: { input?: number[]; args: unknown[] }) => JSON.stringify(k.input ? [k.input, k.args] : [k.args]);
   const want = (check.cases ?? []).map(asCase);
-  const have = exp.kind === 'training' ? [] : exp.kind === 'block-identity' ? [exp.case] : exp.cases;
+  const have =
+    exp.kind === 'training' || exp.kind === 'typecheck' ? [] : exp.kind === 'block-identity' ? [exp.case] : exp.cases;
   return want.join('\n') === have.map((k) => asCase(k as { input?: number[]; args: unknown[] })).join('\n');
 }
 
@@ -141,55 +146,82 @@ function chooseBackend(choice: BackendChoice): Promise<BackendInfo> {
   });
 }
 
-/** Compile and run each student file in its own sandboxed child; every build key gets an outcome. */
+type Failed = Extract<Built, { ok: false }>;
+
+interface BuildResults {
+  outcomes: Map<string, Built | ItemOutcome>;
+  peakChildRssMb: number;
+  failures: FailureLog;
+  /** The type errors of every file that bundled (or, read only by a type-check check, exists): reported, not blocking. */
+  typeErrors: Map<string, TypeDiagnostic[]>;
+  /** Why a file was neither run nor type-checked: refused at intake, missing, or not bundled. */
+  fileFailures: Map<string, Failed>;
+}
+
+/**
+ * Compile and run each student file in its own sandboxed child; every build key gets an outcome. Each file is
+ * type-checked too, and its type errors are reported, not blocking: esbuild bundles the file whatever its
+ * types, so the checks grade what the child builds (a file esbuild cannot bundle still blocks its items).
+ */
 async function buildAll(
   dir: string,
   itemsByFile: Map<string, BuildItem[]>,
+  typeFiles: ReadonlySet<string>,
   limits: SandboxOptions,
   refused: (file: string) => string | undefined,
   tsconfig: string,
-): Promise<{ outcomes: Map<string, Built | ItemOutcome>; peakChildRssMb: number; failures: FailureLog }> {
+): Promise<BuildResults> {
   const outcomes = new Map<string, Built | ItemOutcome>();
   // Each failure is said once (build-failures.ts): the checks it blocks point back to it.
   const failures = createFailureLog();
-  const fail = (items: BuildItem[], status: 'failed' | 'error', message: string) => {
-    for (const i of items) outcomes.set(i.key, { ok: false, status, message });
-  };
-  const failAll = (items: BuildItem[], failure: Extract<Built, { ok: false }>) => {
+  const fileFailures = new Map<string, Failed>();
+  const failAll = (file: string, items: readonly BuildItem[], failure: Failed) => {
+    fileFailures.set(file, failure);
     for (const i of items) outcomes.set(i.key, failure);
   };
+  const replies: Array<{ file: string; item: BuildItem | undefined; key: string; outcome: ItemOutcome }> = [];
   let peak = 0;
   const gate = childGate();
-  const bundled = new Set<string>();
+  const files = [...new Set([...itemsByFile.keys(), ...typeFiles])];
   // Bundle every file, then start the children, then type-check while they build: tsc blocks this thread.
   const started = await Promise.all(
-    [...itemsByFile].map(async ([file, items]) => {
+    files.map(async (file) => {
+      const items = itemsByFile.get(file) ?? [];
       const why = refused(file);
-      if (why) return fail(items, 'error', why);
-      if (!existsSync(join(dir, file))) return failAll(items, failures.missingFile(file));
+      if (why) return failAll(file, items, { ok: false, status: 'error', message: why });
+      if (!existsSync(join(dir, file))) return failAll(file, items, failures.missingFile(file));
+      if (items.length === 0) return;
       const bundle = await bundleStudentFile(dir, file);
-      if (!bundle.ok) return failAll(items, failures.bundleFailed(bundle));
-      bundled.add(file);
+      if (!bundle.ok) return failAll(file, items, failures.bundleFailed(bundle));
       // Wrapped, so that awaiting the bundles does not also wait for the children.
       const running = runSandboxed(bundle, items, limits, gate)
         .then((run) => {
           peak = Math.max(peak, run.peakRssMb);
-          for (const [key, o] of run.outcomes)
-            outcomes.set(key, o.ok ? o : failures.failureMessage(o, items.find((i) => i.key === key)));
+          for (const [key, outcome] of run.outcomes)
+            replies.push({ file, key, outcome, item: items.find((i) => i.key === key) });
         })
         .finally(() => rmSync(bundle.file, { force: true }));
       return { running };
     }),
   );
-  const present = [...itemsByFile.keys()].filter((f) => existsSync(join(dir, f)));
-  const diagnostics = present.length ? typeDiagnostics(dir, present, { tsconfig }) : new Map();
+  const checked = files.filter((f) => !fileFailures.has(f));
+  const typeErrors: Map<string, TypeDiagnostic[]> = checked.length
+    ? typeDiagnostics(dir, checked, { tsconfig })
+    : new Map();
   await Promise.all(started.map((s) => s?.running));
-  // A type error outranks what the child did (for the functions it sits in), but not a refused import or
-  // a syntax error found first.
-  for (const [file, list] of diagnostics)
-    if (bundled.has(file))
-      for (const group of failures.typeErrors(list, itemsByFile.get(file) ?? [])) failAll(group.items, group.failure);
-  return { outcomes, peakChildRssMb: peak, failures };
+  // A failure on a line TypeScript flags names that type error (a misspelt tf.layers.conv2D, say); a missing
+  // export, the file's default export if it has one.
+  for (const { file, key, outcome, item } of replies)
+    outcomes.set(
+      key,
+      outcome.ok
+        ? outcome
+        : failures.failureMessage(outcome, item, {
+            types: typeErrors.get(file),
+            defaultExport: outcome.reason === 'missing-export' ? defaultExportOf(join(dir, file)) : undefined,
+          }),
+    );
+  return { outcomes, peakChildRssMb: peak, failures, typeErrors, fileFailures };
 }
 
 /** Rebuilt models, kept within a parameter budget (ResNet-152's weights alone are ~230 MB). */
@@ -326,9 +358,24 @@ export async function gradeSubmission(opts: GradeOptions): Promise<GradeReport> 
     return r && refusedLine(r);
   };
   const tsconfig = join(plan.assignment.dir, 'tsconfig.json');
-  const { outcomes, failures } = await buildAll(snapshot, itemsByFile, opts.limits ?? {}, refusal, tsconfig).finally(() =>
-    rmSync(snapshot, { recursive: true, force: true }),
+  // Files a type-check check reads even when no other selected check builds from them.
+  const typeFiles = new Set(
+    plan.checks
+      .filter((c) => selected(c) && c.kind === 'typecheck')
+      .flatMap((c) => plan.manifest.functions[c.target]?.file ?? []),
   );
+  const { outcomes, failures, typeErrors, fileFailures } = await buildAll(
+    snapshot,
+    itemsByFile,
+    typeFiles,
+    opts.limits ?? {},
+    refusal,
+    tsconfig,
+  ).finally(() => rmSync(snapshot, { recursive: true, force: true }));
+  const types: CheckContext['types'] = (target) => {
+    const file = plan.manifest.functions[target]?.file ?? '';
+    return fileFailures.get(file) ?? { ok: true, errors: typeErrors.get(file) ?? [] };
+  };
   const networks = new Set(
     [...itemsByFile.values()].flatMap((list) => list.filter((i) => i.kind === 'network').map((i) => i.key)),
   );
@@ -350,7 +397,7 @@ export async function gradeSubmission(opts: GradeOptions): Promise<GradeReport> 
       }
       opts.onProgress?.({ check: c.id, done, total: plan.checks.length });
       await cache.ensure(keysOf.get(c.id) ?? []);
-      const ctx: CheckContext = { built: (key) => cache.get(key), seed, backend, profile };
+      const ctx: CheckContext = { built: (key) => cache.get(key), types, seed, backend, profile };
       let result: CheckResult;
       try {
         const o = await RUNNERS[c.kind](c, plan.expected[c.id] as CheckExpectation, ctx);
@@ -429,6 +476,7 @@ export async function gradeSubmission(opts: GradeOptions): Promise<GradeReport> 
     limits: sandboxLimits(opts.limits),
     tasks,
     checks: failures.finish(checks),
+    ...(typeErrors.size ? { typeErrors: typeErrorEntries(typeErrors) } : {}),
     startedAt,
     durationMs: Date.now() - started,
   });

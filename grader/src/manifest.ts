@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { Visibility } from './report-schema.ts';
 
-export const CheckKind = z.enum(['builds', 'shapes', 'params', 'structure', 'identity', 'training']);
+export const CheckKind = z.enum(['builds', 'shapes', 'params', 'structure', 'identity', 'training', 'typecheck']);
 export type CheckKind = z.infer<typeof CheckKind>;
 
 /** A JSON value a case passes to a student function (numbers, strings, flags, option objects). */
@@ -158,6 +158,8 @@ const NEEDS: Record<CheckKind, { targets: readonly FunctionKind[]; cases: boolea
   structure: { targets: ['block', 'network'], cases: true },
   identity: { targets: ['block'], cases: true },
   training: { targets: ['block'], cases: false },
+  // The target function's file has no type error in that function, in a helper it uses, or at the top level.
+  typecheck: { targets: ['block', 'network'], cases: false },
 };
 
 function checkCalls(

@@ -73,6 +73,19 @@ export const SandboxLimits = z.object({
 });
 export type SandboxLimits = z.infer<typeof SandboxLimits>;
 
+/** One TypeScript error in a student file, as the student knows it (file relative to the submission). */
+export const TypeErrorEntry = z.object({
+  file: z.string(),
+  line: z.number().int(),
+  column: z.number().int(),
+  code: z.number().int(),
+  /** The compiler's message, or its cause and fix where grader/src/causes.ts knows it. */
+  message: z.string(),
+  /** The student's source line, with a caret under the column. */
+  excerpt: z.array(z.string()),
+});
+export type TypeErrorEntry = z.infer<typeof TypeErrorEntry>;
+
 export const GradeReport = z.object({
   schemaVersion: z.literal(1),
   graderVersion: z.string(),
@@ -94,6 +107,12 @@ export const GradeReport = z.object({
   limits: SandboxLimits,
   tasks: z.array(TaskResult),
   checks: z.array(CheckResult),
+  /**
+   * The type errors of the student files that were bundled, each once (absent when there are none): they
+   * are reported, and cost points only through a `typecheck` check of the manifest. `shown` is bounded;
+   * `total` counts them all.
+   */
+  typeErrors: z.object({ total: z.number().int().min(1), shown: z.array(TypeErrorEntry) }).optional(),
   startedAt: z.string(),
   durationMs: z.number().min(0),
 });

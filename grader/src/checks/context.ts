@@ -6,6 +6,7 @@ import type { ModelSummary } from '../analysis/graph.ts';
 import type { CheckExpectation } from '../expected.ts';
 import type { ManifestCheck } from '../manifest.ts';
 import type { CheckResult } from '../report-schema.ts';
+import type { TypeDiagnostic } from '../sandbox/diagnostics.ts';
 
 export type { ModelSummary } from '../analysis/graph.ts';
 
@@ -16,6 +17,8 @@ export type Built =
 export interface CheckContext {
   /** The rebuilt model for a build key (already rebuilt before the check runs). */
   built(key: string): Built;
+  /** The type errors of a function's file, or why it was not type-checked (refused, missing, not bundled). */
+  types(target: string): { ok: true; errors: readonly TypeDiagnostic[] } | Extract<Built, { ok: false }>;
   seed: number;
   backend: BackendInfo;
   profile: 'cpu-small' | 'gpu-long';

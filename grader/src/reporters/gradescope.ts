@@ -2,6 +2,7 @@
 // by their `visibility`, so hidden checks go in as `after_published` rather than being dropped.
 import { z } from 'zod';
 import type { CheckResult, GradeReport } from '../report-schema.ts';
+import { typeErrorText } from './view.ts';
 
 const GradescopeVisibility = z.enum(['hidden', 'after_due_date', 'after_published', 'visible']);
 
@@ -61,6 +62,7 @@ export function toGradescope(report: GradeReport): GradescopeResults {
     ...pending.map(
       (task) => `Exercise ${task.exercise} (${task.title}) is graded by hand: ${task.maxScore} points pending.`,
     ),
+    ...typeErrorText(report),
   ].join('\n');
   return {
     score: report.score,

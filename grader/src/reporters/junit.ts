@@ -2,6 +2,7 @@
 import { create } from 'xmlbuilder2';
 import type { CheckResult, GradeReport } from '../report-schema.ts';
 import { visibilityNote } from './audience.ts';
+import { TYPE_ERRORS_TITLE, typeErrorText } from './view.ts';
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
@@ -64,5 +65,12 @@ export function renderJunit(report: GradeReport): string {
       testcase.ele('system-out').txt(`score ${check.score}/${check.maxScore}${note ? ` (${note})` : ''}`);
     }
   }
+  // Listed once, as a suite without tests: a type error is not a check (manifest type-check checks are).
+  const types = typeErrorText(report);
+  if (types.length > 0)
+    root
+      .ele('testsuite', { name: TYPE_ERRORS_TITLE, id: 'type-errors', tests: 0, failures: 0, errors: 0, skipped: 0 })
+      .ele('system-out')
+      .txt(types.join('\n'));
   return root.end({ prettyPrint: true });
 }

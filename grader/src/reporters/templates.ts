@@ -15,6 +15,12 @@ const escapeHtml = (value: unknown) =>
 hbs.registerHelper('html', escapeHtml);
 /** A Markdown table cell: pipes and line breaks would end the cell, and raw HTML would render. */
 hbs.registerHelper('cell', (value: unknown) => escapeHtml(value).replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>'));
+/** Text inside an inline code span (`…`): a backtick would end it, a pipe the table cell it sits in. */
+hbs.registerHelper('code', (value: unknown) =>
+  String(value ?? '')
+    .replace(/`/g, "'")
+    .replace(/\|/g, '\\|'),
+);
 /** A line inside a fenced code block: a run of backticks would close the fence. */
 hbs.registerHelper('fence', (value: unknown) => String(value ?? '').replace(/`{3,}/g, "'''"));
 hbs.registerHelper('join', (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(String(sep)) : ''));

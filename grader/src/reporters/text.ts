@@ -1,7 +1,7 @@
 // The terminal report: per-task totals, each check's status, score and message, and for failed checks the
 // expected-vs-found lines (branches side by side) and the training curve. Colour only when asked.
 import type { CheckResult, GradeReport } from '../report-schema.ts';
-import { assignmentTitle, emptyPath } from './view.ts';
+import { assignmentTitle, emptyPath, TYPE_ERRORS_NOTE, TYPE_ERRORS_TITLE } from './view.ts';
 
 const CODES = { red: 31, green: 32, yellow: 33, blue: 34, gray: 90, bold: 1 } as const;
 type Paint = (code: keyof typeof CODES, text: string) => string;
@@ -60,6 +60,20 @@ function curveLines(c: CheckResult, paint: Paint): string[] {
   );
 }
 
+/** Said once, before the tasks: each type error with its line; they cost points only through a type-check check. */
+function typeErrorLines(report: GradeReport, paint: Paint, short: boolean): string[] {
+  const t = report.typeErrors;
+  if (!t) return [];
+  const out = [paint('bold', `${TYPE_ERRORS_TITLE} (${t.total})`), paint('gray', TYPE_ERRORS_NOTE)];
+  for (const e of t.shown) {
+    out.push(`  ${paint('yellow', `${e.file}:${e.line}:${e.column}`)}: ${e.message}`);
+    if (!short) for (const line of e.excerpt) out.push(`      ${paint('gray', line)}`);
+  }
+  if (t.total > t.shown.length) out.push(paint('gray', `  … and ${t.total - t.shown.length} more`));
+  out.push('');
+  return out;
+}
+
 /**
  * The terminal report. `short` (what the terminal gets when --out writes the files) keeps each check's
  * line and message and leaves the detail lines, branch tables and curves to the files.
@@ -70,6 +84,7 @@ export function renderText(report: GradeReport, opts: { color?: boolean; short?:
   const out: string[] = [paint('bold', `${assignmentTitle(report.assignment)} — ${report.submission.path}`), ''];
   for (const line of report.submission.refused ?? []) out.push(paint('red', line));
   if (report.submission.refused?.length) out.push('');
+  out.push(...typeErrorLines(report, paint, short));
   for (const task of report.tasks) {
     const title = `Exercise ${task.exercise}: ${task.title}`;
     if (task.status === 'manual-pending') {

@@ -54,6 +54,22 @@ export function assignmentTitle(name: string): string {
   }
 }
 
+/** The report's type errors as lines of text (JUnit, Gradescope): where, what, and the student's line. */
+export function typeErrorText(report: GradeReport): string[] {
+  const t = report.typeErrors;
+  if (!t) return [];
+  const lines = [`${TYPE_ERRORS_TITLE} (${t.total}): ${TYPE_ERRORS_NOTE}`];
+  for (const e of t.shown)
+    lines.push(`${e.file}:${e.line}:${e.column}: ${e.message}`, ...e.excerpt.map((l) => `    ${l}`));
+  if (t.total > t.shown.length) lines.push(`… and ${t.total - t.shown.length} more`);
+  return lines;
+}
+
+/** The heading of the report's type errors, and what they cost (the same words in every format). */
+export const TYPE_ERRORS_TITLE = 'Type errors';
+export const TYPE_ERRORS_NOTE =
+  'TypeScript’s, as `npx pnpm@10 typecheck` reports them. The checks grade what your code builds and runs; a type error costs points only through a type-check check.';
+
 const percent = (score: number, max: number) => (max > 0 ? Math.round((100 * score) / max) : 100);
 
 export function reportView(report: GradeReport, audience: 'student' | 'instructor') {
@@ -80,8 +96,16 @@ export function reportView(report: GradeReport, audience: 'student' | 'instructo
   }));
   const known = new Set(report.tasks.map((task) => task.id));
   const orphans = checks.filter((check) => !known.has(check.task));
+  const typeErrors = report.typeErrors && {
+    total: report.typeErrors.total,
+    more: report.typeErrors.total - report.typeErrors.shown.length,
+    shown: report.typeErrors.shown.map((e) => ({ ...e, where: `${e.file}:${e.line}:${e.column}` })),
+    title: TYPE_ERRORS_TITLE,
+    note: TYPE_ERRORS_NOTE,
+  };
   return {
     report,
+    typeErrors,
     title: assignmentTitle(report.assignment),
     failures: checks.filter((check) => check.failing),
     audience,

@@ -1,13 +1,22 @@
 // The grader's compile step and `tsc -p assignments/<name>` are one truth: the same file gets the same
 // verdict from both (here on `widths[stage]`, which noUncheckedIndexedAccess would type number | undefined),
-// and a type error is reported once, where the student wrote it, with their line.
+// and a type error is reported once, where the student wrote it, with their line. Every assignment's
+// options are TypeScript's `strict`, nothing stricter (tsconfig.student.json).
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatDiagnostic, sourceExcerpt, studentPath, typeDiagnostics } from './diagnostics.ts';
+import { listAssignments, loadAssignment } from '../assignments.ts';
+import {
+  formatDiagnostic,
+  sourceExcerpt,
+  studentCompilerOptions,
+  studentPath,
+  typeDiagnostics,
+} from './diagnostics.ts';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -79,10 +88,58 @@ describe('the grader’s compile step', () => {
     expect(sourceExcerpt(d)).toEqual(['4 | return tf.layers.add().apply([x, y as tf.SymbolicTensor]);', '  | ^']);
   }, 60_000);
 
+  it('shows a bounded window of a long line, with the caret under the column', () => {
+    const source = `${'x'.repeat(5000)}oops${'y'.repeat(5000)}`;
+    const [line, caret] = sourceExcerpt({ line: 1, column: 5001, source }) as [string, string];
+    expect(line.length).toBeLessThan(140);
+    expect(line.slice(caret.indexOf('^'), caret.indexOf('^') + 4)).toBe('oops');
+  });
+
   it('names files as the student knows them, never relative to the grader’s working directory', () => {
     expect(studentPath('/sub', '/sub/bottleneck.ts')).toBe('bottleneck.ts');
     expect(studentPath('/sub', 'bottleneck.ts')).toBe('bottleneck.ts');
     expect(studentPath('/sub', '/sub/lib/helpers.ts')).toBe('lib/helpers.ts');
     expect(studentPath('/tmp/snapshot', '/work/repo/bottleneck.ts')).toBe('bottleneck.ts');
+  });
+});
+
+/** Options TypeScript's `strict` does not turn on, each of which makes more code an error. */
+const STRICTER = [
+  'noUncheckedIndexedAccess',
+  'noImplicitOverride',
+  'exactOptionalPropertyTypes',
+  'noPropertyAccessFromIndexSignature',
+  'noImplicitReturns',
+  'noFallthroughCasesInSwitch',
+  'noUnusedLocals',
+  'noUnusedParameters',
+  'noUncheckedSideEffectImports',
+] as const;
+/** What `strict` turns on; none may be turned back off. */
+const STRICT_FAMILY = [
+  'noImplicitAny',
+  'noImplicitThis',
+  'strictNullChecks',
+  'strictFunctionTypes',
+  'strictBindCallApply',
+  'strictPropertyInitialization',
+  'useUnknownInCatchVariables',
+  'alwaysStrict',
+] as const;
+
+describe('the student tsconfig', () => {
+  it.each(listAssignments())('%s: TypeScript’s strict, nothing stricter, as the grader reads it', (name) => {
+    const options = studentCompilerOptions(join(loadAssignment(name).dir, 'tsconfig.json'));
+    expect(options.strict).toBe(true);
+    for (const key of STRICTER) expect([key, options[key]]).toEqual([key, undefined]);
+    for (const key of STRICT_FAMILY) expect([key, options[key]]).toEqual([key, undefined]);
+    expect([options.allowUnreachableCode, options.allowUnusedLabels]).toEqual([undefined, undefined]);
+    // The course's own packages stay stricter: the base adds to the student options.
+    const base = ts.readConfigFile(resolve(here, '../../../tsconfig.base.json'), ts.sys.readFile).config as {
+      extends: string;
+      compilerOptions: Record<string, unknown>;
+    };
+    expect(base.extends).toBe('./tsconfig.student.json');
+    expect(base.compilerOptions.noUncheckedIndexedAccess).toBe(true);
   });
 });

@@ -94,14 +94,22 @@ export function formatDiagnostic(d: TypeDiagnostic): string {
   return `${d.file}:${d.line}:${d.column}: error TS${d.code}: ${d.text}`;
 }
 
+/** Characters of a source line the report shows around the column (a file may be one 256 KB line). */
+const EXCERPT_WIDTH = 120;
+
 /** The student's line with a caret under the column, for the report's detail lines. */
 export function sourceExcerpt(d: { line: number; column: number; source: string }): string[] {
   if (!d.source.trim()) return [];
   const gutter = String(d.line);
   const indent = d.source.match(/^\s*/)?.[0].length ?? 0;
-  const shown = d.source.slice(indent);
-  const caret = Math.max(0, d.column - 1 - indent);
-  return [`${gutter} | ${shown}`, `${' '.repeat(gutter.length)} | ${' '.repeat(Math.min(caret, shown.length))}^`];
+  const line = d.source.slice(indent);
+  const at = Math.min(Math.max(0, d.column - 1 - indent), line.length);
+  const start =
+    line.length > EXCERPT_WIDTH ? Math.max(0, Math.min(at - EXCERPT_WIDTH / 2, line.length - EXCERPT_WIDTH)) : 0;
+  const end = start + EXCERPT_WIDTH;
+  const shown = `${start > 0 ? '…' : ''}${line.slice(start, end)}${end < line.length ? '…' : ''}`;
+  const caret = at - start + (start > 0 ? 1 : 0);
+  return [`${gutter} | ${shown}`, `${' '.repeat(gutter.length)} | ${' '.repeat(caret)}^`];
 }
 
 /** A path the student recognises: relative to the submission, or just the file name if it lies elsewhere. */
@@ -204,4 +212,28 @@ export function typeDiagnostics(
     if (list.length > 0) result.set(files[i] ?? root, list);
   }
   return result;
+}
+
+/**
+ * The name of a file's default export ('' for an anonymous one), or undefined when it has none: the grader
+ * calls named exports, and `export default function bottleneck` is the slip this names.
+ */
+export function defaultExportOf(file: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+  for (const statement of source.statements) {
+    if (ts.isExportAssignment(statement) && !statement.isExportEquals)
+      return ts.isIdentifier(statement.expression) ? statement.expression.text : '';
+    const modifiers = ts.canHaveModifiers(statement) ? (ts.getModifiers(statement) ?? []) : [];
+    if (modifiers.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword))
+      return (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && statement.name
+        ? statement.name.text
+        : '';
+  }
+  return undefined;
 }

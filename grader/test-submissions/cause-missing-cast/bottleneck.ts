@@ -1,5 +1,6 @@
-// Mistake: layer.apply returns a union type; returning it without 'as tf.SymbolicTensor' is a type error
-// (the code runs: only bottleneck is blocked, bottleneckResnet is still graded).
+// A type error in correct code: layer.apply returns a union type, and returning it without
+// 'as tf.SymbolicTensor' is a type error. The code runs and builds the right network, so it keeps every
+// behavioural point; the report lists the type error once, with its cause.
 import * as tf from '@tensorflow/tfjs';
 
 export interface BlockOptions {

@@ -31,6 +31,8 @@ export function handoutView(manifest: Manifest) {
     tasks,
     manualExercises: listing(tasks.filter((t) => !t.auto).map((t) => String(t.exercise))),
     files: fileNames.map((name) => ({ name, tasks: auto.filter((t) => t.file === name) })),
+    /** Public type-check checks: where they exist, types cost points (the handout says which). */
+    typeChecks: manifest.checks.filter((c) => c.kind === 'typecheck' && c.visibility === 'visible'),
     totalPoints: sum(tasks),
     autoPoints: sum(auto),
     manualPoints: sum(tasks) - sum(auto),

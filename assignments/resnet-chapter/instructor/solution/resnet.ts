@@ -2,7 +2,8 @@
 // MXNet, ported to TF.js: the residual block, a stage of blocks, the chapter's ResNet-18 and the
 // ResNet-34 of Table 1 in the ResNet paper. Images are NHWC ([batch, height, width, channels]), so the
 // book's [4, 3, 6, 6] is [4, 6, 6, 3] here. Build models from TF.js's built-in layers only, with the
-// functional API (tf.input, layer.apply, tf.layers.add, tf.model). The grader calls exactly:
+// functional API (tf.input, layer.apply, tf.layers.add, tf.model); a tf.sequential or tf.model of them
+// applied like a layer counts as its layers. The grader calls exactly:
 //
 //   residual(x, numChannels, { use1x1conv = false, strides = 1 })
 //     3×3 conv (numChannels, strides) → BN → ReLU → 3×3 conv (numChannels) → BN, plus the shortcut

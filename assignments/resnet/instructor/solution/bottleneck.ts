@@ -1,6 +1,7 @@
 // Exercise 3 (the bottleneck block) and exercise 2 (ResNet-50/101/152 from Table 1 of the ResNet paper).
 // Images are NHWC ([batch, height, width, channels]). Build models from TF.js's built-in layers only,
-// with the functional API (tf.input, layer.apply, tf.layers.add, tf.model). The grader calls exactly:
+// with the functional API (tf.input, layer.apply, tf.layers.add, tf.model); a tf.sequential or tf.model of
+// them applied like a layer counts as its layers. The grader calls exactly:
 //
 //   bottleneck(x, numChannels, { strides = 1, use1x1conv = false })
 //     1×1 conv (numChannels) → BN → ReLU → 3×3 conv (numChannels) → BN → ReLU → 1×1 conv (4·numChannels) → BN,

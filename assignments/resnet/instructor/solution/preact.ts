@@ -1,7 +1,8 @@
 // Exercise 4: the pre-activation residual block of He et al. 2016 ("Identity Mappings in Deep Residual
 // Networks", Figure 1) and a ResNet-18 built from it. Images are NHWC ([batch, height, width, channels]).
 // Build models from TF.js's built-in layers only, with the functional API (tf.input, layer.apply,
-// tf.layers.add, tf.model). The grader calls exactly:
+// tf.layers.add, tf.model); a tf.sequential or tf.model of them applied like a layer counts as its
+// layers. The grader calls exactly:
 //
 //   preactResidual(x, numChannels, { strides = 1, use1x1conv = false })
 //     BN → ReLU → 3×3 conv (strides) → BN → ReLU → 3×3 conv, plus the shortcut (a 1×1 conv when
