@@ -30,6 +30,7 @@ import {
   readJsonFile,
 } from './manifest.ts';
 import { type CheckResult, GradeReport, type TaskResult } from './report-schema.ts';
+import { inertReport } from './reporters/inert.ts';
 import { bundleStudentFile, SANDBOX_DIR } from './sandbox/bundle.ts';
 import { defaultExportOf, type TypeDiagnostic, typeDiagnostics } from './sandbox/diagnostics.ts';
 import type { BuildItem } from './sandbox/protocol.ts';
@@ -458,26 +459,29 @@ export async function gradeSubmission(opts: GradeOptions): Promise<GradeReport> 
           maxScore: round2(mine.reduce((s, c) => s + c.maxScore, 0)),
         };
   });
-  return GradeReport.parse({
-    schemaVersion: 1,
-    graderVersion: graderVersion(),
-    assignment: plan.manifest.assignment,
-    submission: {
-      path: opts.submissionDir,
-      hash: submission.hash,
-      ...(submission.refused.length ? { refused: submission.refused.map(refusedLine) } : {}),
-    },
-    score: round2(checks.reduce((s, c) => s + c.score, 0)),
-    maxScore: round2(checks.reduce((s, c) => s + c.maxScore, 0)),
-    backend: { name: backend.name, device: backend.device, skipped: backend.skipped },
-    trainingProfile: profile,
-    seed,
-    hiddenIncluded: opts.hidden ?? false,
-    limits: sandboxLimits(opts.limits),
-    tasks,
-    checks: failures.finish(checks),
-    ...(typeErrors.size ? { typeErrors: typeErrorEntries(typeErrors) } : {}),
-    startedAt,
-    durationMs: Date.now() - started,
-  });
+  // Every string a student controls (messages, frames, layer and file names, source lines) is made inert once here.
+  return GradeReport.parse(
+    inertReport({
+      schemaVersion: 1,
+      graderVersion: graderVersion(),
+      assignment: plan.manifest.assignment,
+      submission: {
+        path: opts.submissionDir,
+        hash: submission.hash,
+        ...(submission.refused.length ? { refused: submission.refused.map(refusedLine) } : {}),
+      },
+      score: round2(checks.reduce((s, c) => s + c.score, 0)),
+      maxScore: round2(checks.reduce((s, c) => s + c.maxScore, 0)),
+      backend: { name: backend.name, device: backend.device, skipped: backend.skipped },
+      trainingProfile: profile,
+      seed,
+      hiddenIncluded: opts.hidden ?? false,
+      limits: sandboxLimits(opts.limits),
+      tasks,
+      checks: failures.finish(checks),
+      ...(typeErrors.size ? { typeErrors: typeErrorEntries(typeErrors) } : {}),
+      startedAt,
+      durationMs: Date.now() - started,
+    }),
+  );
 }

@@ -1,5 +1,6 @@
 // Progress of a batch: a bar on a terminal, one line per submission in a CI log.
 import cliProgress from 'cli-progress';
+import { inert } from '../reporters/inert.ts';
 
 export interface BatchProgress {
   done: number;
@@ -11,7 +12,9 @@ export interface BatchProgress {
 
 export function defaultProgress(stream: NodeJS.WriteStream = process.stderr): (p: BatchProgress) => void {
   if (!stream.isTTY) {
-    return (p) => stream.write(`[${p.done}/${p.total}] ${p.student}: ${p.status} (${p.seconds.toFixed(1)} s)\n`);
+    // A folder name is the student's (or their LMS export's): inert, like every student string.
+    return (p) =>
+      stream.write(`[${p.done}/${p.total}] ${inert(p.student, 200)}: ${p.status} (${p.seconds.toFixed(1)} s)\n`);
   }
   let bar: cliProgress.SingleBar | undefined;
   return (p) => {
@@ -26,7 +29,7 @@ export function defaultProgress(stream: NodeJS.WriteStream = process.stderr): (p
       );
       bar.start(p.total, 0, { student: '', status: '' });
     }
-    bar.update(p.done, { student: p.student, status: p.status });
+    bar.update(p.done, { student: inert(p.student, 200), status: p.status });
     if (p.done >= p.total) bar.stop();
   };
 }

@@ -6,6 +6,7 @@ import { writeFileAtomic } from '@course/d2l/atomic-write';
 import type { GradeReport } from '../report-schema.ts';
 import { type Audience, defaultAudience, forAudience } from './audience.ts';
 import { toGradescope } from './gradescope.ts';
+import { inertReport } from './inert.ts';
 import { renderJunit } from './junit.ts';
 import { renderTemplate } from './templates.ts';
 import { reportView } from './view.ts';
@@ -53,9 +54,12 @@ function fallbackText(report: GradeReport): string {
 
 export function renderReport(report: GradeReport, format: ReportFormat, opts: RenderOptions = {}): string {
   const audience = opts.audience ?? defaultAudience(report);
+  // A report read back from disk (batch results, `grade merge`) is made inert again: every format is written
+  // from inert strings (inert.ts).
+  const safe = inertReport(report);
   // Gradescope shows or hides each test itself, by its visibility, so it gets every check.
-  if (format === 'gradescope') return `${JSON.stringify(toGradescope(report), null, 2)}\n`;
-  const seen = forAudience(report, audience);
+  if (format === 'gradescope') return `${JSON.stringify(toGradescope(safe), null, 2)}\n`;
+  const seen = forAudience(safe, audience);
   switch (format) {
     case 'text':
       return textModule?.renderText ? textModule.renderText(seen, { color: opts.color }) : fallbackText(seen);

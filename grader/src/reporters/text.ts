@@ -1,6 +1,7 @@
 // The terminal report: per-task totals, each check's status, score and message, and for failed checks the
 // expected-vs-found lines (branches side by side) and the training curve. Colour only when asked.
 import type { CheckResult, GradeReport } from '../report-schema.ts';
+import { inertReport } from './inert.ts';
 import { assignmentTitle, emptyPath, TYPE_ERRORS_NOTE, TYPE_ERRORS_TITLE } from './view.ts';
 
 const CODES = { red: 31, green: 32, yellow: 33, blue: 34, gray: 90, bold: 1 } as const;
@@ -78,7 +79,8 @@ function typeErrorLines(report: GradeReport, paint: Paint, short: boolean): stri
  * The terminal report. `short` (what the terminal gets when --out writes the files) keeps each check's
  * line and message and leaves the detail lines, branch tables and curves to the files.
  */
-export function renderText(report: GradeReport, opts: { color?: boolean; short?: boolean } = {}): string {
+export function renderText(unsafe: GradeReport, opts: { color?: boolean; short?: boolean } = {}): string {
+  const report = inertReport(unsafe);
   const short = opts.short ?? false;
   const paint: Paint = (code, text) => (opts.color ? `\x1b[${CODES[code]}m${text}\x1b[0m` : text);
   const out: string[] = [paint('bold', `${assignmentTitle(report.assignment)} — ${report.submission.path}`), ''];
