@@ -34,6 +34,17 @@ export function inert(text: string, max: number = MAX_ECHO): string {
   return escaped.length > max ? `${escaped.slice(0, max - 1)}…` : escaped;
 }
 
+/**
+ * A multi-line text (a student's written answer, rendered as Markdown) made inert line by line: its line
+ * breaks stay, everything else `inert` escapes is escaped (a lone carriage return included).
+ */
+export function inertLines(text: string): string {
+  return text
+    .split(/\r?\n/)
+    .map((line) => inert(line, Number.POSITIVE_INFINITY))
+    .join('\n');
+}
+
 /** Every string in a value (objects and arrays, as JSON has them) made inert; numbers and flags untouched. */
 function inertDeep<T>(value: T): T {
   if (typeof value === 'string') return inert(value) as T;

@@ -6,6 +6,7 @@ import { lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import MarkdownIt from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
+import { inertLines } from '../reporters/inert.ts';
 
 type Token = ReturnType<InstanceType<typeof MarkdownIt>['parse']>[number];
 
@@ -23,9 +24,12 @@ const SANITIZE: sanitizeHtml.IOptions = {
   transformTags: { a: sanitizeHtml.simpleTransform('a', { rel: 'noopener noreferrer nofollow' }) },
 };
 
-/** Markdown to HTML that is safe to put in a page. */
+/**
+ * Markdown to HTML that is safe to put in a page. Control and bidirectional characters are shown escaped
+ * first (reporters/inert.ts), so an answer cannot reorder or hide what the grader reads.
+ */
 export function renderMarkdown(markdown: string): string {
-  return sanitizeHtml(md.render(markdown), SANITIZE);
+  return sanitizeHtml(md.render(inertLines(markdown)), SANITIZE);
 }
 
 const isExerciseHeading = (tokens: Token[], i: number, exercise: number) =>

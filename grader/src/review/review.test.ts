@@ -62,6 +62,11 @@ describe('readAnswer', () => {
     expect(html).toContain('<code>x&lt;y</code>');
     expect(html).not.toContain('<div');
   });
+
+  it('shows an answer’s control and bidirectional characters escaped, keeping its lines', () => {
+    const html = renderMarkdown('full marks \u202eplease\u202c\n\nred \x1b[31mtext\r\n\nbell\x07');
+    expect(html).toBe('<p>full marks \\u202eplease\\u202c</p>\n<p>red \\u001b[31mtext</p>\n<p>bell\\u0007</p>\n');
+  });
 });
 
 /** fetch may not set Host; node:http may. */
