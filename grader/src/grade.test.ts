@@ -8,6 +8,7 @@ import { loadAssignment } from './assignments.ts';
 import { gradeSubmission } from './grade.ts';
 
 const STUDENT_WORKSPACE = loadAssignment('resnet').workspace;
+
 import type { CheckResult, GradeReport } from './report-schema.ts';
 import { FIXTURES, fixtureSubmission } from './test-helpers.ts';
 

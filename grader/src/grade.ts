@@ -1,8 +1,7 @@
 // Grade one submission: compile each student file, build the needed models in a sandboxed child per
 // file, rebuild their topologies here, run the manifest's checks on the rebuilt models, and score.
 import { existsSync, lstatSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { type BackendChoice, type BackendInfo, trimBackendMemory, useBackend } from '@course/d2l/backend';
 import * as tf from '@tensorflow/tfjs';
 import { type Budget, budgetFor, checkBudget, noteCases, referenceSizes } from './analysis/cost.ts';
@@ -21,14 +20,7 @@ import { typecheckCheck } from './checks/typecheck.ts';
 import { type CheckExpectation, type ExpectedFile, loadExpected } from './expected.ts';
 import { readSubmission, refusedLine, writeSnapshot } from './intake.ts';
 import { itemsFor } from './items.ts';
-import {
-  type CheckKind,
-  loadManifest,
-  type Manifest,
-  type ManifestCheck,
-  parseManifestFragment,
-  readJsonFile,
-} from './manifest.ts';
+import { type CheckKind, type Manifest, type ManifestCheck, parseManifestFragment, readJsonFile } from './manifest.ts';
 import { type CheckResult, GradeReport, type TaskResult } from './report-schema.ts';
 import { inertReport } from './reporters/inert.ts';
 import { bundleStudentFile, SANDBOX_DIR } from './sandbox/bundle.ts';

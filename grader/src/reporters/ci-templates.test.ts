@@ -1,7 +1,7 @@
 // The student's CI files name report files that the reporters write; keep the two in step.
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { listAssignments, loadAssignment } from '../assignments.ts';
 import { REPORT_FILES } from './index.ts';
 
