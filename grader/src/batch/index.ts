@@ -109,12 +109,19 @@ export async function dropGone(outDir: string, present: ReadonlySet<string>): Pr
 
 /**
  * The children's environment: the cores shared out between the jobs, so `--jobs 2` on 2 cores runs
- * two single-threaded wasm graders instead of four threads fighting over two cores (an XNNPACK
- * thread spins while it waits). An explicit D2L_WASM_THREADS is kept.
+ * two single-threaded graders instead of four threads fighting over two cores (an XNNPACK thread spins
+ * while it waits). With more than one job the OpenMP pools of the onednn backend sleep when idle
+ * (OMP_WAIT_POLICY=passive): libgomp's default spins an idle thread at every barrier, which is what a
+ * process training alone wants (PyTorch runs that way) but turns a 0.15 ms loop into 10 ms when another
+ * job holds the core it spins on. An explicit D2L_WASM_THREADS or OpenMP policy is kept.
  */
 export function childEnv(env: NodeJS.ProcessEnv, jobs: number, cores = availableParallelism()): NodeJS.ProcessEnv {
-  if (env.D2L_WASM_THREADS !== undefined && env.D2L_WASM_THREADS.trim() !== '') return env;
-  return { ...env, D2L_WASM_THREADS: String(Math.max(1, Math.floor(cores / Math.max(1, jobs)))) };
+  const out = { ...env };
+  if (env.D2L_WASM_THREADS === undefined || env.D2L_WASM_THREADS.trim() === '')
+    out.D2L_WASM_THREADS = String(Math.max(1, Math.floor(cores / Math.max(1, jobs))));
+  if (jobs > 1 && env.OMP_WAIT_POLICY === undefined && env.GOMP_SPINCOUNT === undefined)
+    out.OMP_WAIT_POLICY = 'passive';
+  return out;
 }
 
 /** What changes a grade; machine-specific paths are left out so shards on other machines agree. */

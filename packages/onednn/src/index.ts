@@ -109,12 +109,10 @@ export function loadOnednn(): OnednnLoad {
     loaded = { ok: false, reason: `oneDNN kernels not built: ${why}` };
     return loaded;
   }
-  // libgomp reads its wait policy once, when the addon's libdnnl pulls it in. Its default spins
-  // idle threads at every barrier, which on a shared 2-core machine turns a 0.15 ms loop into 10 ms
-  // whenever another process holds the other core (measured); passive threads sleep instead.
-  if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) {
-    process.env.OMP_WAIT_POLICY = 'passive';
-  }
+  // libgomp reads its wait policy once, when the addon's libdnnl pulls it in. Its default (spin a
+  // while at every barrier, then sleep) is what PyTorch trains with, and it is kept: a process training
+  // alone loses a quarter of its 28 px speed to sleeping threads (measured). Where several jobs share
+  // the cores, the batch grader sets OMP_WAIT_POLICY=passive for its children (grader/src/batch).
   try {
     loaded = { ok: true, addon: createRequire(import.meta.url)(ADDON) as OnednnAddon };
   } catch (err) {
