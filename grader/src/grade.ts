@@ -24,7 +24,7 @@ import { type CheckKind, type Manifest, type ManifestCheck, parseManifestFragmen
 import { type CheckResult, GradeReport, type TaskResult } from './report-schema.ts';
 import { inertReport } from './reporters/inert.ts';
 import { bundleStudentFile, SANDBOX_DIR } from './sandbox/bundle.ts';
-import { defaultExportOf, type TypeDiagnostic, typeDiagnostics } from './sandbox/diagnostics.ts';
+import type { TypeDiagnostic } from './sandbox/diagnostic-text.ts';
 import type { BuildItem } from './sandbox/protocol.ts';
 import { childGate, type ItemOutcome, runSandboxed, type SandboxOptions, sandboxLimits } from './sandbox/spawn.ts';
 import { disposeModel, readTopology, rebuildModel } from './topology.ts';
@@ -198,12 +198,16 @@ async function buildAll(
     }),
   );
   const checked = files.filter((f) => !fileFailures.has(f));
+  // Loaded here, once the children are building: the compiler takes a while to load, off the critical path.
   const typeErrors: Map<string, TypeDiagnostic[]> = checked.length
-    ? typeDiagnostics(dir, checked, { tsconfig })
+    ? (await import('./sandbox/diagnostics.ts')).typeDiagnostics(dir, checked, { tsconfig })
     : new Map();
   await Promise.all(started.map((s) => s?.running));
   // A failure on a line TypeScript flags names that type error (a misspelt tf.layers.conv2D, say); a missing
-  // export, the file's default export if it has one.
+  // export, the file's default export if it has one (the parser loaded only then).
+  const defaultExportOf = replies.some((r) => !r.outcome.ok && r.outcome.reason === 'missing-export')
+    ? (await import('./sandbox/diagnostics.ts')).defaultExportOf
+    : () => undefined;
   for (const { file, key, outcome, item } of replies)
     outcomes.set(
       key,

@@ -6,6 +6,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { BackendChoice } from '@course/d2l/backend';
+import { ensureBundle } from '../../bin/cli-bundle.mjs';
 import { DEFAULT_ASSIGNMENT, loadAssignment } from '../assignments.ts';
 import { forAudience } from '../reporters/audience.ts';
 import { writeReports } from '../reporters/index.ts';
@@ -138,6 +139,8 @@ function settingsKey(command: string[], opts: BatchOptions): string {
 /** How a run decides whether a stored result still holds: same files, same grader, same settings. */
 function freshness(opts: BatchOptions) {
   const command = opts.gradeCommand ?? defaultGradeCommand(opts);
+  // Every job of the default command runs the CLI bundle: make it fresh here, once, not in each job.
+  if (!opts.gradeCommand) await ensureBundle();
   const version = opts.graderVersion ?? currentGraderVersion();
   const settings = settingsKey(command, opts);
   return {

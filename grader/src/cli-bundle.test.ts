@@ -1,0 +1,81 @@
+// The CLI bundle (grader/bin/cli-bundle.mjs): it runs without tsx, and never once a source it was built
+// from has changed.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { DIST, ensureBundle, freshBundle } from '../bin/cli-bundle.mjs';
+import { GradeReport } from './report-schema.ts';
+import { FIXTURES } from './test-helpers.ts';
+
+const ROOT = resolve(FIXTURES, '../..');
+const SCRATCH = join(FIXTURES, 'reference-scratch');
+const run = promisify(execFile);
+
+interface Current {
+  dir: string;
+  stamp: { sources: [string, string][]; externals: [string, number, number][]; bundler: string };
+}
+
+/** A dist folder whose current.json is the real one, edited; its build folder links to the real build. */
+function editedDist(edit: (c: Current) => void): string {
+  const dist = mkdtempSync(join(tmpdir(), 'cli-bundle-'));
+  const current = JSON.parse(readFileSync(join(DIST, 'current.json'), 'utf8')) as Current;
+  symlinkSync(join(DIST, current.dir), join(dist, current.dir));
+  edit(current);
+  writeFileSync(join(dist, 'current.json'), JSON.stringify(current));
+  return dist;
+}
+
+describe('the CLI bundle', () => {
+  it('is built from the sources and grades with plain node, no TypeScript loader', async () => {
+    const entry = await ensureBundle();
+    expect(entry).toBeDefined();
+    expect(freshBundle()).toBe(entry);
+    const script = `const { main } = await import(${JSON.stringify(entry)}); process.exitCode = await main(process.argv.slice(1));`;
+    const args = ['--format', 'json', '--submission', SCRATCH, '--checks', 'bottleneck.builds,preact.params'];
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script, '--', ...args], {
+      cwd: ROOT,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const report = GradeReport.parse(JSON.parse(stdout));
+    const status = (id: string) => report.checks.find((c) => c.id === id)?.status;
+    expect([status('bottleneck.builds'), status('preact.params')]).toEqual(['passed', 'passed']);
+  }, 180_000);
+
+  it('is stale once a source it was built from differs, is gone, or the bundler changed', async () => {
+    await ensureBundle();
+    const intact = editedDist(() => {});
+    expect(freshBundle(intact)).toBe(
+      join(intact, JSON.parse(readFileSync(join(DIST, 'current.json'), 'utf8')).dir, 'cli.mjs'),
+    );
+    const changed = editedDist((c) => {
+      const source = c.stamp.sources.find(([file]) => file.endsWith('grader/src/grade.ts'));
+      expect(source).toBeDefined();
+      if (source) source[1] = '0'.repeat(40);
+    });
+    expect(freshBundle(changed)).toBeUndefined();
+    const gone = editedDist((c) => c.stamp.sources.push([join(dirname(SCRATCH), 'no-such-source.ts'), '0']));
+    expect(freshBundle(gone)).toBeUndefined();
+    const external = editedDist((c) => {
+      const first = c.stamp.externals[0];
+      if (first) first[1] += 1;
+    });
+    expect(freshBundle(external)).toBeUndefined();
+    const bundler = editedDist((c) => {
+      c.stamp.bundler = 'another';
+    });
+    expect(freshBundle(bundler)).toBeUndefined();
+    expect(freshBundle(mkdtempSync(join(tmpdir(), 'cli-bundle-empty-')))).toBeUndefined();
+  }, 180_000);
+
+  it('leaves the sources to tsx when asked (D2L_GRADER_TSX=1)', async () => {
+    const { stdout } = await run(process.execPath, [join(ROOT, 'grader/bin/grade.mjs'), '--help'], {
+      cwd: ROOT,
+      env: { ...process.env, D2L_GRADER_TSX: '1' },
+    });
+    expect(stdout).toMatch(/^usage:/);
+  }, 120_000);
+});
