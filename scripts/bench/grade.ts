@@ -149,6 +149,7 @@ async function grade(c: Case): Promise<Record<string, string | number>> {
   let atPeak = '';
   // Each process's own high-water mark: their sum bounds the tree's peak even between two samples.
   const hwm = new Map<number, number>();
+  const roles = new Map<number, string>();
   const poll = setInterval(() => {
     const pids = tree(child.pid ?? 0);
     graderPid ||= pids.find((p) => role(p) === 'grader') ?? 0;
@@ -162,8 +163,12 @@ async function grade(c: Case): Promise<Record<string, string | number>> {
         .map(([p, mb]) => `${role(p)} ${Math.round(mb)}`)
         .join(' + ');
     }
-    for (const p of pids) hwm.set(p, Math.max(hwm.get(p) ?? 0, status(p, 'VmHWM')));
-  }, 50);
+    for (const p of pids) {
+      hwm.set(p, Math.max(hwm.get(p) ?? 0, status(p, 'VmHWM')));
+      const r = role(p);
+      if (r !== 'gone') roles.set(p, r); // the latest: a shell shim becomes node by exec
+    }
+  }, 20);
   const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
   clearInterval(poll);
   rmSync(dir, { recursive: true, force: true });
@@ -189,6 +194,10 @@ async function grade(c: Case): Promise<Record<string, string | number>> {
     'tree peak MB': Math.round(treePeak),
     'Σ process peaks MB': Math.round([...hwm.values()].reduce((s, v) => s + v, 0)),
     'at the tree peak (MB)': atPeak,
+    'each process’s peak (MB)': [...hwm]
+      .filter(([, mb]) => mb >= 5)
+      .map(([p, mb]) => `${roles.get(p) ?? '?'} ${Math.round(mb)}`)
+      .join(', '),
   };
 }
 
@@ -202,7 +211,7 @@ export async function run(): Promise<{ name: string; rows: Record<string, string
     rows,
     notes: [
       'targets: the reference ≤ 6 s and ≤ 512 MB (tree peak); every row ≤ 768 MB (Gradescope default container) with a complete report',
-      `tree = pnpm + the grader + its sandboxed children; tree peak sums the resident sizes sampled at one instant (every 50 ms); load average (1 min) at the end: ${loadavg()[0]?.toFixed(2)} on ${availableParallelism()} cores`,
+      `tree = pnpm + the grader + its sandboxed children; tree peak sums the resident sizes sampled at one instant (every 20 ms); load average (1 min) at the end: ${loadavg()[0]?.toFixed(2)} on ${availableParallelism()} cores`,
       'Σ process peaks adds up each process’s own high-water mark (VmHWM): an upper bound on the tree peak',
     ],
   };
