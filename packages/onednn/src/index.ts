@@ -59,7 +59,9 @@ export interface OnednnAddon {
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, dims: PoolDims): void;
   /** out[o,k] = scale · Σ_i x[o,i,k], x seen as [outer, p, q]. */
   sumAxes(x: Float32Array, outer: number, p: number, q: number, out: Float32Array, scale: number): void;
-  meanSquaredDeviation(x: Float32Array, mean: Float32Array, p: number, q: number, out: Float32Array): void;
+  /** out[k] = scale · Σ_i (x[i,k] − mean[k])², x seen as [p, q]: tf.moments's variance without its two full-size intermediates. */
+  meanSquaredDeviation(x: Float32Array, mean: Float32Array, p: number, q: number, out: Float32Array, scale: number): void;
+  /** y = x·factor + shift per channel (x seen as [p, q]), plus `add` when given, then max(·, 0) when `relu`. */
   scaleShift(
     x: Float32Array,
     factor: Float32Array,
@@ -68,6 +70,7 @@ export interface OnednnAddon {
     p: number,
     q: number,
     relu: boolean,
+    add?: Float32Array,
   ): void;
   batchNormSums(
     x: Float32Array,
@@ -92,6 +95,8 @@ export interface OnednnAddon {
   /** out[o,i,k] = a[o,i,k] op b[o,k]: a seen as [outer, p, q], b as [outer, q] repeated along the middle. */
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, outer: number, p: number, q: number): void;
   scalar(op: number, a: Float32Array, s: number, out: Float32Array, n: number, b?: Float32Array): void;
+  /** outs[i] = values[i] − learningRate·gradients[i], all variables in one pass (outs[i] may be values[i]). */
+  sgd(learningRate: number, values: Float32Array[], gradients: Float32Array[], outs: Float32Array[]): void;
 }
 
 export type OnednnLoad = { ok: true; addon: OnednnAddon } | { ok: false; reason: string };

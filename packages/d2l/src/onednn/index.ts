@@ -15,9 +15,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadOnednn, type OnednnAddon } from '@course/onednn';
 import * as tf from '@tensorflow/tfjs';
 import { batchNormKernels, momentsHooks, registerOnednnGradients } from './batch-norm.ts';
-import { type KernelContext, onednnKernels, values } from './kernels.ts';
+import { type KernelContext, onednnKernels } from './kernels.ts';
+import { dropDeferred, isDeferred } from './lazy.ts';
 import { isZeroView, markEscaped, release } from './pool.ts';
-import { patchSgd, SGD_UPDATE, sgdUpdateKernel } from './sgd.ts';
+import { patchSgd } from './sgd.ts';
 
 export const ONEDNN_BACKEND = 'onednn';
 
@@ -93,6 +94,12 @@ function pooledCpuBackend(cpu: tf.KernelBackend): tf.KernelBackend {
   const backend = new Cpu();
   const { disposeData, readSync, read } = backend;
   backend.disposeData = function (dataId, force) {
+    if (isDeferred(dataId)) {
+      // Never computed: nothing to pool, only what it held to let go of.
+      const released = disposeData.call(this, dataId, force);
+      if (released) dropDeferred(this, dataId);
+      return released;
+    }
     const values = this.data.get(dataId)?.values;
     const released = disposeData.call(this, dataId, force);
     if (released) release(values);
@@ -118,8 +125,12 @@ function viewsEscape(kernel: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const out = kernel(args);
     const backend = args.backend as unknown as CpuData;
-    const inputs = Object.values(args.inputs).filter((t): t is tf.TensorInfo => t !== undefined);
+    // A deferred tensor the kernel passed through unread (Reshape) stays deferred: it views nothing yet.
+    const inputs = Object.values(args.inputs).filter(
+      (t): t is tf.TensorInfo => t !== undefined && !isDeferred(t.dataId),
+    );
     for (const o of Array.isArray(out) ? out : [out]) {
+      if (isDeferred(o.dataId)) continue;
       const v = backend.data.get(o.dataId)?.values;
       if (!ArrayBuffer.isView(v)) continue;
       for (const t of inputs) {
@@ -155,7 +166,6 @@ export function registerOnednnBackend(): OnednnAddon {
   const ours = {
     ...onednnKernels(ctx, momentsHooks),
     ...batchNormKernels(ctx),
-    [SGD_UPDATE]: sgdUpdateKernel(ctx, values),
   };
   for (const [kernelName, k] of cpuKernels) {
     if (!(kernelName in ours))
@@ -164,7 +174,7 @@ export function registerOnednnBackend(): OnednnAddon {
   for (const [kernelName, kernelFunc] of Object.entries(ours)) {
     tf.registerKernel({ kernelName, backendName: ONEDNN_BACKEND, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   }
-  patchSgd();
+  patchSgd(ctx);
   registered = addon;
   return addon;
 }
