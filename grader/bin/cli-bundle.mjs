@@ -148,7 +148,8 @@ export async function buildBundle(dist = DIST) {
   const outdir = join(dist, id);
   mkdirSync(dist, { recursive: true });
   const result = await esbuild.build({
-    entryPoints: { cli: ENTRY },
+    // The type checker's thread (grader/src/sandbox/type-check.ts) starts its own entry, next to the CLI's.
+    entryPoints: { cli: ENTRY, 'diagnostics-worker': join(GRADER, 'src/sandbox/diagnostics-worker.ts') },
     outdir,
     bundle: true,
     splitting: true,
@@ -159,7 +160,12 @@ export async function buildBundle(dist = DIST) {
     metafile: true,
     logLevel: 'silent',
     banner: {
-      js: "import { createRequire as __graderCreateRequire } from 'node:module';\nconst __graderRequire = __graderCreateRequire(import.meta.url);",
+      js: [
+        "import { createRequire as __graderCreateRequire } from 'node:module';",
+        'const __graderRequire = __graderCreateRequire(import.meta.url);',
+        // Where the bundle's files are, for code that starts one of its entries (type-check.ts).
+        "globalThis.__GRADER_BUNDLE__ ??= new URL('.', import.meta.url).href;",
+      ].join('\n'),
     },
     plugins: [workspacePlugin(externals)],
   });

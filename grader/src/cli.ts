@@ -298,6 +298,8 @@ export async function main(
       seed,
       skipTraining: values['skip-training'],
       checks,
+      // One grading per process: the type checker's memory is freed before training. Watch mode keeps it.
+      releaseTypeChecker: !values.watch,
       limits: {
         timeoutMs: (intOption('timeout', values.timeout, 1) ?? 60) * 1000,
         heapMb: intOption('heap', values.heap, 64),

@@ -139,8 +139,6 @@ function settingsKey(command: string[], opts: BatchOptions): string {
 /** How a run decides whether a stored result still holds: same files, same grader, same settings. */
 function freshness(opts: BatchOptions) {
   const command = opts.gradeCommand ?? defaultGradeCommand(opts);
-  // Every job of the default command runs the CLI bundle: make it fresh here, once, not in each job.
-  if (!opts.gradeCommand) await ensureBundle();
   const version = opts.graderVersion ?? currentGraderVersion();
   const settings = settingsKey(command, opts);
   return {
@@ -179,6 +177,8 @@ export async function gradeBatch(opts: BatchOptions): Promise<BatchSummary> {
   // An empty --submissions folder is more likely a wrong path than a class that all left.
   const gone = everyone.length > 0 ? await dropGone(opts.outDir, new Set(everyone)) : [];
   const { command, version, settings, keeps } = freshness(opts);
+  // Every job of the default command runs the CLI bundle: make it fresh here, once, not in each job.
+  if (!opts.gradeCommand) await ensureBundle();
   const progress = opts.onProgress ?? defaultProgress();
   const live = new Set<number>();
   const counts = { graded: 0, errors: 0, timeouts: 0, skipped: 0 };
