@@ -763,6 +763,48 @@ Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
   });
 }
 
+// ---------------------------------------------------------------- images
+
+// resizeBilinear(x, y, [n, ih, iw, c, oh, ow], alignCorners, halfPixelCenters): TF.js's cpu ResizeBilinear,
+// the same arithmetic in the same order (in double, as JavaScript computes it, rounded to float on the
+// store), per image on the pool: a 96 px training batch is resized from 28 px in this pass.
+Napi::Value ResizeBilinear(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    auto d = ints(info[2], 6, "resize dims");
+    const int64_t n = d[0], ih = d[1], iw = d[2], c = d[3], oh = d[4], ow = d[5];
+    if (n < 1 || ih < 1 || iw < 1 || c < 1 || oh < 1 || ow < 1) throw Fail{"bad resize dims"};
+    const float* x = need(info[0], size_t(n * ih * iw * c), "x");
+    float* y = need(info[1], size_t(n * oh * ow * c), "y");
+    const bool align = info[3].ToBoolean(), half = info[4].ToBoolean();
+    const double rowRatio = double(align && oh > 1 ? ih - 1 : ih) / double(align && oh > 1 ? oh - 1 : oh);
+    const double colRatio = double(align && ow > 1 ? iw - 1 : iw) / double(align && ow > 1 ? ow - 1 : ow);
+#pragma omp parallel for schedule(static) if (n * oh * ow * c >= 32768)
+    for (int64_t b = 0; b < n; b++) {
+      float* out = y + b * oh * ow * c;
+      for (int64_t r = 0; r < oh; r++) {
+        const double fr = half ? rowRatio * (double(r) + 0.5) - 0.5 : rowRatio * double(r);
+        const double r0 = std::max(0.0, std::floor(fr));
+        const double rowFrac = fr - r0;
+        const int64_t r1 = std::min<int64_t>(ih - 1, int64_t(std::ceil(fr)));
+        const float* top = x + (b * ih + int64_t(r0)) * iw * c;
+        const float* bot = x + (b * ih + r1) * iw * c;
+        for (int64_t q = 0; q < ow; q++) {
+          const double fc = half ? colRatio * (double(q) + 0.5) - 0.5 : colRatio * double(q);
+          const double c0 = std::max(0.0, std::floor(fc));
+          const double colFrac = fc - c0;
+          const int64_t c1 = std::min<int64_t>(iw - 1, int64_t(std::ceil(fc)));
+          const float *tl = top + int64_t(c0) * c, *tr = top + c1 * c, *bl = bot + int64_t(c0) * c, *br = bot + c1 * c;
+          for (int64_t k = 0; k < c; k++) {
+            const double t = double(tl[k]) + (double(tr[k]) - double(tl[k])) * colFrac;
+            const double u = double(bl[k]) + (double(br[k]) - double(bl[k])) * colFrac;
+            *out++ = float(t + (u - t) * rowFrac);
+          }
+        }
+      }
+    }
+  });
+}
+
 // ---------------------------------------------------------------- element-wise (the step's full-size passes)
 
 // binary(op, a, b, out, outer, p, q): out[o,i,k] = a[o,i,k] op b[o,k], with a seen as [outer, p, q] and
@@ -940,6 +982,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("scalar", Napi::Function::New(env, Scalar));
   exports.Set("sgd", Napi::Function::New(env, Sgd));
+  exports.Set("resizeBilinear", Napi::Function::New(env, ResizeBilinear));
   return exports;
 }
 

@@ -95,6 +95,8 @@ export interface OnednnAddon {
   /** out[o,i,k] = a[o,i,k] op b[o,k]: a seen as [outer, p, q], b as [outer, q] repeated along the middle. */
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, outer: number, p: number, q: number): void;
   scalar(op: number, a: Float32Array, s: number, out: Float32Array, n: number, b?: Float32Array): void;
+  /** TF.js's cpu ResizeBilinear of NHWC `x` into `y`; dims [n, inHeight, inWidth, channels, outHeight, outWidth]. */
+  resizeBilinear(x: Float32Array, y: Float32Array, dims: number[], alignCorners: boolean, halfPixelCenters: boolean): void;
   /** outs[i] = values[i] − learningRate·gradients[i], all variables in one pass (outs[i] may be values[i]). */
   sgd(learningRate: number, values: Float32Array[], gradients: Float32Array[], outs: Float32Array[]): void;
 }

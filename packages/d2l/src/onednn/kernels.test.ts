@@ -199,6 +199,27 @@ describe.skipIf(!load.ok)('onednn backend', () => {
   });
 
   it.each([
+    { shape: [4, 28, 28, 1], size: [96, 96], align: false, half: true }, // the chapter's 28 → 96 px batches
+    { shape: [2, 9, 7, 3], size: [4, 11], align: false, half: false },
+    { shape: [2, 9, 7, 3], size: [13, 5], align: true, half: false },
+    { shape: [1, 1, 1, 2], size: [3, 3], align: true, half: false },
+  ])('bilinear resize equals cpu exactly: $shape → $size, alignCorners $align, halfPixelCenters $half', async (c) => {
+    const run = () =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(
+          values(
+            c.shape.reduce((a, b) => a * b, 1),
+            13,
+          ),
+          c.shape as [number, number, number, number],
+        );
+        return tf.image.resizeBilinear(x, c.size as [number, number], c.align, c.half).dataSync() as Float32Array;
+      });
+    const [want, got] = await both(run);
+    expect(Array.from(got)).toEqual(Array.from(want));
+  });
+
+  it.each([
     { shape: [32, 7, 7, 64], axis: [0, 1, 2] },
     { shape: [4, 3, 4096], axis: [0] },
     { shape: [4096, 3], axis: [-2] },

@@ -245,6 +245,37 @@ function maxPoolGrad(ctx: KernelContext): Kernel {
   };
 }
 
+// ---------------------------------------------------------------- images
+
+/** The cpu kernel's bilinear resize, natively (a training batch at 96 px is resized every step). */
+function resizeBilinear(ctx: KernelContext): Kernel {
+  return (args) => {
+    const { images } = args.inputs as { images: TensorInfo };
+    const {
+      alignCorners,
+      halfPixelCenters,
+      size: to,
+    } = args.attrs as {
+      alignCorners: boolean;
+      halfPixelCenters: boolean;
+      size: [number, number];
+    };
+    if (images.dtype !== 'float32' || images.shape.length !== 4 || size(images.shape) === 0)
+      return ctx.stock('ResizeBilinear')(args as never) as TensorInfo;
+    const [n, ih, iw, c] = images.shape as [number, number, number, number];
+    const shape = [n, to[0], to[1], c];
+    const out = alloc(size(shape));
+    ctx.addon.resizeBilinear(
+      values(args.backend, images),
+      out,
+      [n, ih, iw, c, to[0], to[1]],
+      alignCorners,
+      halfPixelCenters,
+    );
+    return make(args.backend, shape, out);
+  };
+}
+
 // ---------------------------------------------------------------- reductions over a block of axes
 
 /**
@@ -465,6 +496,7 @@ export function onednnKernels(ctx: KernelContext, hooks: MomentsHooks): Record<s
     Conv2DBackpropInput: conv2dBackpropInput(ctx),
     Conv2DBackpropFilter: conv2dBackpropFilter(ctx),
     MaxPool: maxPool(ctx),
+    ResizeBilinear: resizeBilinear(ctx),
     MaxPoolGrad: maxPoolGrad(ctx),
     Sum: reduceAxes(ctx, 'Sum'),
     // Mean over leading axes only: the statistic tf.moments takes over a batch.
