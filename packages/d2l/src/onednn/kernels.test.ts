@@ -343,7 +343,7 @@ describe.skipIf(!load.ok)('onednn backend', () => {
   });
 });
 
-describe('onednn thread count', () => {
+describe('onednn threads and how they wait', () => {
   it('takes D2L_ONEDNN_THREADS, else the batch grader’s per-job D2L_WASM_THREADS, else every core', async () => {
     const { onednnThreadsWanted } = await import('./index.ts');
     const { availableParallelism } = await import('node:os');
@@ -353,5 +353,24 @@ describe('onednn thread count', () => {
     expect(() => onednnThreadsWanted({ D2L_ONEDNN_THREADS: 'two' })).toThrow(
       "D2L_ONEDNN_THREADS must be a positive integer, got 'two'",
     );
+  });
+
+  it('keeps an OpenMP policy the user set, else spins briefly when the cores are idle and sleeps when they are busy', async () => {
+    const { othersBusyCores, settleWaitPolicy } = await import('./index.ts');
+    const set = { OMP_WAIT_POLICY: 'active' };
+    expect(await settleWaitPolicy(set)).toMatch(/as set/);
+    expect(set).toEqual({ OMP_WAIT_POLICY: 'active' });
+    const spin = { GOMP_SPINCOUNT: '5' };
+    await settleWaitPolicy(spin);
+    expect(spin).toEqual({ GOMP_SPINCOUNT: '5' });
+    const env: NodeJS.ProcessEnv = {};
+    const said = await settleWaitPolicy(env);
+    // One of the two, by what the rest of the machine was doing just now.
+    if (env.OMP_WAIT_POLICY === 'passive')
+      expect(said).toMatch(/^passive \(other processes were using [\d.]+ cores\)$/);
+    else expect(env).toEqual({ GOMP_SPINCOUNT: '10000' });
+    const busy = await othersBusyCores(20);
+    if (process.platform === 'linux') expect(busy).toBeGreaterThanOrEqual(0);
+    else expect(busy).toBeUndefined();
   });
 });
