@@ -50,7 +50,7 @@ function role(pid: number): string {
     return 'gone';
   }
   if (cmd.includes('grader/bin/grade.mjs') || cmd.includes('grader/src/cli.ts')) return 'grader';
-  if (cmd.includes('pnpm')) return 'pnpm';
+  if (cmd.includes('pnpm.cjs') || cmd.includes('.bin/pnpm')) return 'pnpm';
   if (cmd.includes('--experimental-permission')) return 'child';
   if (cmd.includes('esbuild')) return 'esbuild';
   return cmd.slice(0, 40).trim();
@@ -166,7 +166,8 @@ async function grade(c: Case): Promise<Record<string, string | number>> {
     for (const p of pids) {
       hwm.set(p, Math.max(hwm.get(p) ?? 0, status(p, 'VmHWM')));
       const r = role(p);
-      if (r !== 'gone') roles.set(p, r); // the latest: a shell shim becomes node by exec
+      // The latest name (a shell shim becomes node by exec), but not a zombie's empty one.
+      if (r !== 'gone' && r !== '') roles.set(p, r);
     }
   }, 20);
   const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
