@@ -151,6 +151,7 @@ export async function buildBundle(dist = DIST) {
     // The type checker's thread (grader/src/sandbox/type-check.ts) starts its own entry, next to the CLI's.
     entryPoints: { cli: ENTRY, 'diagnostics-worker': join(GRADER, 'src/sandbox/diagnostics-worker.ts') },
     outdir,
+    absWorkingDir: ROOT, // the metafile's paths are relative to it (the install step runs in grader/)
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -215,6 +216,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     process.stdout.write(`@course/grader: CLI bundle ${relative(ROOT, entry)}\n`);
   } catch (err) {
     const line = (err instanceof Error ? err.message : String(err)).split('\n')[0];
-    process.stdout.write(`@course/grader: no CLI bundle (${line}); pnpm grade runs the sources through tsx\n`);
+    process.stdout.write(
+      `@course/grader: no CLI bundle yet (${line}); pnpm grade builds one when it starts, else runs the sources through tsx\n`,
+    );
   }
 }
