@@ -71,6 +71,15 @@ describe('the CLI bundle', () => {
     expect(freshBundle(mkdtempSync(join(tmpdir(), 'cli-bundle-empty-')))).toBeUndefined();
   }, 180_000);
 
+  it('builds from the package folder, where the install step runs', async () => {
+    const dist = mkdtempSync(join(tmpdir(), 'cli-bundle-install-'));
+    const script = `const b = await import(${JSON.stringify(join(ROOT, 'grader/bin/cli-bundle.mjs'))}); const e = await b.buildBundle(${JSON.stringify(dist)}); console.log(b.freshBundle(${JSON.stringify(dist)}) === e ? 'fresh' : 'stale');`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: join(ROOT, 'grader'),
+    });
+    expect(stdout.trim()).toBe('fresh');
+  }, 120_000);
+
   it('leaves the sources to tsx when asked (D2L_GRADER_TSX=1)', async () => {
     const { stdout } = await run(process.execPath, [join(ROOT, 'grader/bin/grade.mjs'), '--help'], {
       cwd: ROOT,
