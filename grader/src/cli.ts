@@ -215,9 +215,7 @@ async function merge(values: CliValues, outDir: string, dirs: string[]): Promise
     usage('--slurm-job goes with --submissions DIR: the class whose ungraded students it explains');
   const { mergeShards } = await loadModule(() => import('./batch/merge.ts'), 'merge');
   const job = values['slurm-job'];
-  const slurmMod = job
-    ? await loadModule(() => import('./batch/slurm/submit.ts'), 'grading on Slurm')
-    : undefined;
+  const slurmMod = job ? await loadModule(() => import('./batch/slurm/submit.ts'), 'grading on Slurm') : undefined;
   const merged = await mergeShards(dirs, outDir, {
     submissionsDir: values.submissions,
     ungradedReason: job && slurmMod ? await slurmMod.ungradedReasons(job, dirs.length, outDir) : undefined,

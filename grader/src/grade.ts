@@ -206,7 +206,9 @@ async function buildAll(
   await Promise.all(started.map((s) => s?.running));
   // Every file that was neither refused, missing nor unbundlable is type-checked (the check was started on
   // every file present, before bundling).
-  const typeErrors = new Map([...(await typeCheck)].filter(([file]) => files.includes(file) && !fileFailures.has(file)));
+  const typeErrors = new Map(
+    [...(await typeCheck)].filter(([file]) => files.includes(file) && !fileFailures.has(file)),
+  );
   // A failure on a line TypeScript flags names that type error (a misspelt tf.layers.conv2D, say); a missing
   // export, the file's default export if it has one (the parser loaded only then).
   const defaultExportOf = replies.some((r) => !r.outcome.ok && r.outcome.reason === 'missing-export')

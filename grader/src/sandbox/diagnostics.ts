@@ -4,7 +4,7 @@
 // and `pnpm typecheck` read, so the grader and the student's editor agree on what is an error.
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { studentPath, type TypeDiagnostic } from './diagnostic-text.ts';

@@ -60,7 +60,14 @@ export interface OnednnAddon {
   /** out[o,k] = scale · Σ_i x[o,i,k], x seen as [outer, p, q]. */
   sumAxes(x: Float32Array, outer: number, p: number, q: number, out: Float32Array, scale: number): void;
   /** out[k] = scale · Σ_i (x[i,k] − mean[k])², x seen as [p, q]: tf.moments's variance without its two full-size intermediates. */
-  meanSquaredDeviation(x: Float32Array, mean: Float32Array, p: number, q: number, out: Float32Array, scale: number): void;
+  meanSquaredDeviation(
+    x: Float32Array,
+    mean: Float32Array,
+    p: number,
+    q: number,
+    out: Float32Array,
+    scale: number,
+  ): void;
   /** y = x·factor + shift per channel (x seen as [p, q]), plus `add` when given, then max(·, 0) when `relu`. */
   scaleShift(
     x: Float32Array,
@@ -96,7 +103,13 @@ export interface OnednnAddon {
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, outer: number, p: number, q: number): void;
   scalar(op: number, a: Float32Array, s: number, out: Float32Array, n: number, b?: Float32Array): void;
   /** TF.js's cpu ResizeBilinear of NHWC `x` into `y`; dims [n, inHeight, inWidth, channels, outHeight, outWidth]. */
-  resizeBilinear(x: Float32Array, y: Float32Array, dims: number[], alignCorners: boolean, halfPixelCenters: boolean): void;
+  resizeBilinear(
+    x: Float32Array,
+    y: Float32Array,
+    dims: number[],
+    alignCorners: boolean,
+    halfPixelCenters: boolean,
+  ): void;
   /** outs[i] = values[i] − learningRate·gradients[i], all variables in one pass (outs[i] may be values[i]). */
   sgd(learningRate: number, values: Float32Array[], gradients: Float32Array[], outs: Float32Array[]): void;
 }
