@@ -1,12 +1,13 @@
 // The CLI bundle (grader/bin/cli-bundle.mjs): it runs without tsx, and never once a source it was built
 // from has changed.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { DIST, ensureBundle, freshBundle } from '../bin/cli-bundle.mjs';
+import { buildBundle, DIST, ensureBundle, freshBundle } from '../bin/cli-bundle.mjs';
 import { GradeReport } from './report-schema.ts';
 import { FIXTURES } from './test-helpers.ts';
 
@@ -27,6 +28,27 @@ function editedDist(edit: (c: Current) => void): string {
   edit(current);
   writeFileSync(join(dist, 'current.json'), JSON.stringify(current));
   return dist;
+}
+
+/** A bundle in `dist` with one more recorded source, a real file, is stale once that file is edited, and rebuilt. */
+async function editedSourceRebuilds(dist: string) {
+  const first = await buildBundle(dist);
+  const extra = join(dist, 'source.ts');
+  writeFileSync(extra, 'export const answer = 1;\n');
+  const current = JSON.parse(readFileSync(join(dist, 'current.json'), 'utf8')) as Current;
+  current.stamp.sources.push([extra, createHash('sha1').update(readFileSync(extra)).digest('hex')]);
+  writeFileSync(join(dist, 'current.json'), JSON.stringify(current));
+  expect(freshBundle(dist)).toBe(first);
+  writeFileSync(extra, 'export const answer = 2;\n'); // same size: the content decides, not the size or time
+  expect(freshBundle(dist)).toBeUndefined();
+  const second = await ensureBundle(dist);
+  expect(second).toBeDefined();
+  expect(second).not.toBe(first);
+  expect(freshBundle(dist)).toBe(second);
+  const rebuilt = JSON.parse(readFileSync(join(dist, 'current.json'), 'utf8')) as Current;
+  expect(rebuilt.stamp.sources.map(([file]) => file)).not.toContain(extra);
+  // Where no bundle can be built (here: its folder would be inside a file), none is served: the bin runs tsx.
+  expect(await ensureBundle(join(extra, 'dist'))).toBeUndefined();
 }
 
 describe('the CLI bundle', () => {
@@ -69,6 +91,38 @@ describe('the CLI bundle', () => {
     });
     expect(freshBundle(bundler)).toBeUndefined();
     expect(freshBundle(mkdtempSync(join(tmpdir(), 'cli-bundle-empty-')))).toBeUndefined();
+  }, 180_000);
+
+  it('lists every module it bundles among its sources, those only a lazy import or a worker loads included', async () => {
+    await ensureBundle();
+    const current = JSON.parse(readFileSync(join(DIST, 'current.json'), 'utf8')) as Current;
+    const sources = new Set(current.stamp.sources.map(([file]) => file));
+    for (const file of [
+      'grader/src/cli.ts',
+      'grader/src/grade.ts',
+      'grader/src/sandbox/type-check.ts',
+      'grader/src/sandbox/diagnostics-worker.ts', // the worker's own entry
+      'grader/src/sandbox/diagnostics.ts', // loaded by the worker only
+      'grader/src/checks/typecheck.ts',
+      'grader/src/flat-topology.ts',
+      'grader/src/reporters/inert.ts',
+      'grader/src/reporters/index.ts', // a lazy chunk
+      'grader/src/batch/index.ts', // a lazy chunk
+      'packages/d2l/src/onednn/lazy.ts',
+      'packages/d2l/package.json', // how @course/d2l's imports resolve
+    ])
+      expect(sources, file).toContain(join(ROOT, file));
+  }, 180_000);
+
+  it('is rebuilt, not served, once a file it was built from is edited', async () => {
+    // A dist of its own with one more recorded source, a real file edited below; the rebuild reads the
+    // workspace's sources again, so the new stamp no longer lists it.
+    const dist = mkdtempSync(join(tmpdir(), 'cli-bundle-edit-'));
+    try {
+      await editedSourceRebuilds(dist);
+    } finally {
+      rmSync(dist, { recursive: true, force: true });
+    }
   }, 180_000);
 
   it('builds from the package folder, where the install step runs', async () => {
