@@ -8,7 +8,7 @@ import { diagnose, type Evidence } from './causes.ts';
 import type { Built } from './checks/context.ts';
 import type { CheckResult, TypeErrorEntry } from './report-schema.ts';
 import type { BundleResult } from './sandbox/bundle.ts';
-import { sourceExcerpt, type TypeDiagnostic } from './sandbox/diagnostics.ts';
+import { sourceExcerpt, type TypeDiagnostic } from './sandbox/diagnostic-text.ts';
 import type { ItemOutcome } from './sandbox/spawn.ts';
 
 /** What grade.ts knows about the item that failed (a BuildItem, read loosely: only these fields). */

@@ -96,23 +96,19 @@ export function failUnderPoints(spec: string, maxScore: number): number {
   return m[2] ? (v / 100) * maxScore : v;
 }
 
-async function loadModule<T>(path: string, what: string): Promise<T> {
+/** A module loaded only when its command runs (a literal import, so the CLI bundle makes it a lazy chunk). */
+async function loadModule<T>(load: () => Promise<T>, what: string): Promise<T> {
   try {
-    return (await import(path)) as T;
+    return await load();
   } catch (err) {
-    throw new Error(
-      `${what} is not available in this copy of the grader (${path}: ${(err as Error).message.split('\n')[0]})`,
-    );
+    throw new Error(`${what} is not available in this copy of the grader (${(err as Error).message.split('\n')[0]})`);
   }
 }
 
 async function render(report: GradeReport, format: Format, color: boolean): Promise<string> {
   if (format === 'text') return renderText(report, { color });
   if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
-  const reporters = await loadModule<{ renderReport(r: GradeReport, f: Format, o?: { color?: boolean }): string }>(
-    './reporters/index.ts',
-    `the ${format} reporter`,
-  );
+  const reporters = await loadModule(() => import('./reporters/index.ts'), `the ${format} reporter`);
   return reporters.renderReport(report, format, { color });
 }
 
@@ -199,10 +195,7 @@ async function slurm(values: CliValues): Promise<number> {
   if (!values.submissions)
     usage('--slurm grades a class: pass --submissions DIR (one folder per student) and --out DIR');
   if (values.shard) usage('--slurm makes the shards itself (--tasks N): leave --shard out');
-  const { gradeOnSlurm } = await loadModule<typeof import('./batch/slurm/submit.ts')>(
-    './batch/slurm/submit.ts',
-    'grading on Slurm',
-  );
+  const { gradeOnSlurm } = await loadModule(() => import('./batch/slurm/submit.ts'), 'grading on Slurm');
   const poll = Number(process.env.GRADE_SLURM_POLL_SECONDS ?? '10');
   return await gradeOnSlurm({
     batch: batchOptionsFrom(values),
@@ -220,11 +213,9 @@ async function merge(values: CliValues, outDir: string, dirs: string[]): Promise
   if (dirs.length === 0) usage('merge needs at least one shard folder: pnpm grade merge --out DIR SHARD_DIR...');
   if (values['slurm-job'] && !values.submissions)
     usage('--slurm-job goes with --submissions DIR: the class whose ungraded students it explains');
-  const { mergeShards } = await loadModule<typeof import('./batch/merge.ts')>('./batch/merge.ts', 'merge');
+  const { mergeShards } = await loadModule(() => import('./batch/merge.ts'), 'merge');
   const job = values['slurm-job'];
-  const slurmMod = job
-    ? await loadModule<typeof import('./batch/slurm/submit.ts')>('./batch/slurm/submit.ts', 'grading on Slurm')
-    : undefined;
+  const slurmMod = job ? await loadModule(() => import('./batch/slurm/submit.ts'), 'grading on Slurm') : undefined;
   const merged = await mergeShards(dirs, outDir, {
     submissionsDir: values.submissions,
     ungradedReason: job && slurmMod ? await slurmMod.ungradedReasons(job, dirs.length, outDir) : undefined,
@@ -242,9 +233,7 @@ async function batch(values: CliValues, positionals: string[]): Promise<number> 
     return await handGrading(values, values.out, positionals[0]);
   if (positionals[0] === 'merge') return await merge(values, values.out, positionals.slice(1));
   if (positionals[0] === 'gradescope') {
-    const { buildGradescopeZip } = await loadModule<{
-      buildGradescopeZip(o: { outFile: string; assignment: string }): Promise<void>;
-    }>('./gradescope/package.ts', 'the Gradescope packager');
+    const { buildGradescopeZip } = await loadModule(() => import('./gradescope/package.ts'), 'the Gradescope packager');
     await buildGradescopeZip({
       outFile: values.out,
       assignment: loadAssignment(values.assignment ?? DEFAULT_ASSIGNMENT).name,
@@ -253,7 +242,7 @@ async function batch(values: CliValues, positionals: string[]): Promise<number> 
     return 0;
   }
   if (values.slurm) return await slurm(values);
-  const mod = await loadModule<typeof import('./batch/index.ts')>('./batch/index.ts', 'batch grading');
+  const mod = await loadModule(() => import('./batch/index.ts'), 'batch grading');
   let shard: Shard | undefined;
   try {
     shard = values.shard ? mod.parseShard(values.shard) : undefined;
@@ -307,6 +296,8 @@ export async function main(
       seed,
       skipTraining: values['skip-training'],
       checks,
+      // One grading per process: the type checker's memory is freed before training. Watch mode keeps it.
+      releaseTypeChecker: !values.watch,
       limits: {
         timeoutMs: (intOption('timeout', values.timeout, 1) ?? 60) * 1000,
         heapMb: intOption('heap', values.heap, 64),
@@ -320,10 +311,7 @@ export async function main(
       if (showProgress) err.write('\r\x1b[K');
       out.write(values.out ? renderText(report, { color, short: true }) : await render(report, format, color));
       if (values.out) {
-        const { writeReports } = await loadModule<{ writeReports(r: GradeReport, d: string): Promise<string[]> }>(
-          './reporters/index.ts',
-          'the report writer',
-        );
+        const { writeReports } = await loadModule(() => import('./reporters/index.ts'), 'the report writer');
         const paths = await writeReports(report, values.out);
         err.write(`wrote ${paths.length} reports to ${values.out} (open ${join(values.out, 'report.html')})\n`);
       }

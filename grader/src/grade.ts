@@ -24,9 +24,10 @@ import { type CheckKind, type Manifest, type ManifestCheck, parseManifestFragmen
 import { type CheckResult, GradeReport, type TaskResult } from './report-schema.ts';
 import { inertReport } from './reporters/inert.ts';
 import { bundleStudentFile, SANDBOX_DIR } from './sandbox/bundle.ts';
-import { defaultExportOf, type TypeDiagnostic, typeDiagnostics } from './sandbox/diagnostics.ts';
+import type { TypeDiagnostic } from './sandbox/diagnostic-text.ts';
 import type { BuildItem } from './sandbox/protocol.ts';
 import { childGate, type ItemOutcome, runSandboxed, type SandboxOptions, sandboxLimits } from './sandbox/spawn.ts';
+import { releaseTypeChecker, startTypeCheck } from './sandbox/type-check.ts';
 import { disposeModel, readTopology, rebuildModel } from './topology.ts';
 
 export interface GradeOptions {
@@ -41,6 +42,11 @@ export interface GradeOptions {
   checks?: string[];
   /** Report training checks as skipped (tests that are not about training). */
   skipTraining?: boolean;
+  /**
+   * End the type checker's thread once this grading's types are checked, freeing its memory before
+   * training (a one-shot grading: the CLI). Otherwise it stays for the next grading, with its parsed libraries.
+   */
+  releaseTypeChecker?: boolean;
   limits?: SandboxOptions;
 }
 
@@ -162,7 +168,7 @@ async function buildAll(
   typeFiles: ReadonlySet<string>,
   limits: SandboxOptions,
   refused: (file: string) => string | undefined,
-  tsconfig: string,
+  typeCheck: Promise<Map<string, TypeDiagnostic[]>>,
 ): Promise<BuildResults> {
   const outcomes = new Map<string, Built | ItemOutcome>();
   // Each failure is said once (build-failures.ts): the checks it blocks point back to it.
@@ -176,7 +182,7 @@ async function buildAll(
   let peak = 0;
   const gate = childGate();
   const files = [...new Set([...itemsByFile.keys(), ...typeFiles])];
-  // Bundle every file, then start the children, then type-check while they build: tsc blocks this thread.
+  // Bundle every file, then start the children; the type check (started before) runs on its own thread.
   const started = await Promise.all(
     files.map(async (file) => {
       const items = itemsByFile.get(file) ?? [];
@@ -197,13 +203,17 @@ async function buildAll(
       return { running };
     }),
   );
-  const checked = files.filter((f) => !fileFailures.has(f));
-  const typeErrors: Map<string, TypeDiagnostic[]> = checked.length
-    ? typeDiagnostics(dir, checked, { tsconfig })
-    : new Map();
   await Promise.all(started.map((s) => s?.running));
+  // Every file that was neither refused, missing nor unbundlable is type-checked (the check was started on
+  // every file present, before bundling).
+  const typeErrors = new Map(
+    [...(await typeCheck)].filter(([file]) => files.includes(file) && !fileFailures.has(file)),
+  );
   // A failure on a line TypeScript flags names that type error (a misspelt tf.layers.conv2D, say); a missing
-  // export, the file's default export if it has one.
+  // export, the file's default export if it has one (the parser loaded only then).
+  const defaultExportOf = replies.some((r) => !r.outcome.ok && r.outcome.reason === 'missing-export')
+    ? (await import('./sandbox/diagnostics.ts')).defaultExportOf
+    : () => undefined;
   for (const { file, key, outcome, item } of replies)
     outcomes.set(
       key,
@@ -304,11 +314,51 @@ export async function gradeSubmission(opts: GradeOptions): Promise<GradeReport> 
     throw new UsageError(`submission folder '${opts.submissionDir}' does not exist; pass --submission DIR`);
   const seed = opts.seed ?? 0;
   const plan = loadPlan(opts.assignment ?? assignmentFor(dir), opts.hidden ?? false);
+  const selected = (c: ManifestCheck) =>
+    (!opts.checks || opts.checks.includes(c.id)) && !(opts.skipTraining && c.kind === 'training');
+  // Everything below reads a private copy of the accepted files only (intake.ts): no link is followed.
+  const submission = readSubmission(dir);
+  const snapshot = writeSnapshot(submission, SANDBOX_DIR);
+  const refusal = (file: string) => {
+    const r = submission.refused.find((x) => x.file === file || x.file === '.');
+    return r && refusedLine(r);
+  };
+  // The type check starts first, on its own thread: it takes longer than loading the backend and
+  // building the models, which it runs beside. buildAll keeps the errors of the files it did not fail.
+  const files = [...new Set(plan.checks.filter(selected).map((c) => plan.manifest.functions[c.target]?.file))];
+  const typeCheck = startTypeCheck(
+    snapshot,
+    files.filter((f): f is string => f !== undefined && !refusal(f) && existsSync(join(snapshot, f))),
+    join(plan.assignment.dir, 'tsconfig.json'),
+  );
+  try {
+    const run = { started, startedAt, seed, plan, selected, submission, snapshot, refusal, typeCheck };
+    return await gradeSnapshot(opts, run);
+  } finally {
+    await typeCheck.catch(() => undefined); // the files stay until the type checker has read them
+    rmSync(snapshot, { recursive: true, force: true });
+    if (opts.releaseTypeChecker) await releaseTypeChecker();
+  }
+}
+
+async function gradeSnapshot(
+  opts: GradeOptions,
+  run: {
+    started: number;
+    startedAt: string;
+    seed: number;
+    plan: Plan;
+    selected: (c: ManifestCheck) => boolean;
+    submission: ReturnType<typeof readSubmission>;
+    snapshot: string;
+    refusal: (file: string) => string | undefined;
+    typeCheck: Promise<Map<string, TypeDiagnostic[]>>;
+  },
+): Promise<GradeReport> {
+  const { started, startedAt, seed, plan, selected, submission, snapshot, refusal, typeCheck } = run;
   const backend = await chooseBackend(opts.backend ?? 'auto');
   // A software GPU (SwiftShader, llvmpipe) is a CPU in disguise: backend.gpu is false, so it gets the CPU profile.
   const profile = backend.gpu ? 'gpu-long' : 'cpu-small';
-  const selected = (c: ManifestCheck) =>
-    (!opts.checks || opts.checks.includes(c.id)) && !(opts.skipTraining && c.kind === 'training');
   const sizes = referenceSizes(
     plan.checks.map((c) => ({ target: c.target, expected: plan.expected[c.id] })),
     backend.gpu,
@@ -343,14 +393,6 @@ export async function gradeSubmission(opts: GradeOptions): Promise<GradeReport> 
   const cost = (i: BuildItem) => (i.kind === 'block' ? 0 : i.kind === 'trainnet' ? 1 : 2);
   for (const list of itemsByFile.values()) list.sort((a, b) => cost(a) - cost(b));
 
-  // Everything below reads a private copy of the accepted files only (intake.ts): no link is followed.
-  const submission = readSubmission(dir);
-  const snapshot = writeSnapshot(submission, SANDBOX_DIR);
-  const refusal = (file: string) => {
-    const r = submission.refused.find((x) => x.file === file || x.file === '.');
-    return r && refusedLine(r);
-  };
-  const tsconfig = join(plan.assignment.dir, 'tsconfig.json');
   // Files a type-check check reads even when no other selected check builds from them.
   const typeFiles = new Set(
     plan.checks
@@ -363,8 +405,9 @@ export async function gradeSubmission(opts: GradeOptions): Promise<GradeReport> 
     typeFiles,
     opts.limits ?? {},
     refusal,
-    tsconfig,
+    typeCheck,
   ).finally(() => rmSync(snapshot, { recursive: true, force: true }));
+  if (opts.releaseTypeChecker) await releaseTypeChecker(); // its memory back before training
   const types: CheckContext['types'] = (target) => {
     const file = plan.manifest.functions[target]?.file ?? '';
     return fileFailures.get(file) ?? { ok: true, errors: typeErrors.get(file) ?? [] };

@@ -1,6 +1,7 @@
 // The only thing a submission can hand the grader: a Keras-style model topology. It is validated here
 // (built-in layer classes only) and rebuilt with TF.js in the grader's own process, where every check runs.
 
+import { zeroView } from '@course/d2l/onednn/pool';
 import { mulberry32 } from '@course/d2l/random';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
@@ -78,15 +79,39 @@ export function validateTopology(json: unknown): z.infer<typeof ModelJson> {
 }
 
 /**
- * Replace every initializer with zeros: random initialisation of ResNet-152 costs seconds, and the checks
- * either need no weights (shapes, counts, structure) or set them all with `seedWeights`.
+ * Zeros that cost nothing: every weight a rebuild creates views one shared zero buffer (TF.js's CPU
+ * backends keep the array they are given; the onednn backend copies it on a read and never reuses it).
+ * ResNet-152's 60 M weights otherwise cost 240 MB and the time to clear them, only to be counted and
+ * freed; the checks that use weights set them all first (`seedWeights`), which gives each its own array.
+ * Other backends copy the zeros into their own memory, as they did with TF.js's Zeros.
+ */
+const Zeros = tf.initializers.zeros().constructor as new () => {
+  apply(shape: number[], dtype?: tf.DataType): tf.Tensor;
+};
+class SharedZeros extends Zeros {
+  static className = 'GraderSharedZeros';
+  override apply(shape: number[], dtype?: tf.DataType): tf.Tensor {
+    if (dtype !== undefined && dtype !== 'float32') return tf.zeros(shape, dtype);
+    return tf.tensor(zeroView(shape.reduce((a, b) => a * b, 1)), shape, 'float32');
+  }
+}
+tf.serialization.registerClass(
+  SharedZeros as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
+);
+
+/**
+ * Replace every initializer with shared zeros: random initialisation of ResNet-152 costs seconds, and the
+ * checks either need no weights (shapes, counts, structure) or set them all with `seedWeights`.
  */
 function zeroInitializers<T>(value: T): T {
   if (Array.isArray(value)) return value.map(zeroInitializers) as T;
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
-    out[key] = key.endsWith('_initializer') && v !== null ? { class_name: 'Zeros', config: {} } : zeroInitializers(v);
+    out[key] =
+      key.endsWith('_initializer') && v !== null
+        ? { class_name: SharedZeros.className, config: {} }
+        : zeroInitializers(v);
   }
   return out as T;
 }

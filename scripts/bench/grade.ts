@@ -1,10 +1,11 @@
-// Bench: grade the reference solution end to end (`pnpm grade --format json`, training included), then
-// the worst hostile submissions, and report for each the wall time and the peak memory of the grader
-// process and of its whole process tree (the sandboxed children included). Targets: the reference
-// within 60 s; every run within 768 MB (Gradescope's default container) and ending with a complete report.
+// Bench: grade the reference solution end to end as a user runs it (`pnpm grade --hidden --format json`,
+// every check, training included), then the worst hostile submissions, and report for each the wall time
+// and the peak memory of the grader process and of its whole process tree (pnpm, the grader, the
+// sandboxed children). Targets: the reference within 6 s and 512 MB; every run within 768 MB
+// (Gradescope's default container) and ending with a complete report.
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -48,7 +49,8 @@ function role(pid: number): string {
   } catch {
     return 'gone';
   }
-  if (cmd.includes('grader/src/cli.ts')) return 'grader';
+  if (cmd.includes('grader/bin/grade.mjs') || cmd.includes('grader/src/cli.ts')) return 'grader';
+  if (cmd.includes('pnpm.cjs') || cmd.includes('.bin/pnpm')) return 'pnpm';
   if (cmd.includes('--experimental-permission')) return 'child';
   if (cmd.includes('esbuild')) return 'esbuild';
   return cmd.slice(0, 40).trim();
@@ -75,11 +77,12 @@ const giant = fixture('hostile-giant-topology', 'bottleneck.ts');
 
 const CASES: Case[] = [
   {
-    what: 'the reference (all checks, training included)',
+    what: 'the reference (all checks, hidden ones and training included)',
     files: {
       'bottleneck.ts': { from: join(REFERENCE, 'bottleneck.ts') },
       'preact.ts': { from: join(REFERENCE, 'preact.ts') },
     },
+    args: ['--hidden'],
   },
   {
     what: 'hostile: memory bombs in both files (typed arrays; JS heap)',
@@ -126,9 +129,10 @@ async function grade(c: Case): Promise<Record<string, string | number>> {
     else copyFileSync(from, join(dir, name));
   }
   const started = Date.now();
+  // What `npx pnpm@10 grade` runs once npx has found pnpm: the workspace's pnpm, then the grader's bin.
   const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'grader/src/cli.ts'), '--submission', dir, '--format', 'json', ...(c.args ?? [])],
+    join(ROOT, 'node_modules/.bin/pnpm'),
+    ['grade', '--submission', dir, '--format', 'json', ...(c.args ?? [])],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
@@ -140,13 +144,16 @@ async function grade(c: Case): Promise<Record<string, string | number>> {
     stderr = (stderr + d.toString()).slice(-4000);
   });
   let graderPeak = 0;
+  let graderPid = 0;
   let treePeak = 0;
   let atPeak = '';
   // Each process's own high-water mark: their sum bounds the tree's peak even between two samples.
   const hwm = new Map<number, number>();
+  const roles = new Map<number, string>();
   const poll = setInterval(() => {
     const pids = tree(child.pid ?? 0);
-    graderPeak = Math.max(graderPeak, status(child.pid ?? 0, 'VmHWM'));
+    graderPid ||= pids.find((p) => role(p) === 'grader') ?? 0;
+    if (graderPid) graderPeak = Math.max(graderPeak, status(graderPid, 'VmHWM'));
     const sizes = pids.map((p) => [p, status(p, 'VmRSS')] as const);
     const sum = sizes.reduce((s, [, mb]) => s + mb, 0);
     if (sum > treePeak) {
@@ -156,8 +163,13 @@ async function grade(c: Case): Promise<Record<string, string | number>> {
         .map(([p, mb]) => `${role(p)} ${Math.round(mb)}`)
         .join(' + ');
     }
-    for (const p of pids) hwm.set(p, Math.max(hwm.get(p) ?? 0, status(p, 'VmHWM')));
-  }, 50);
+    for (const p of pids) {
+      hwm.set(p, Math.max(hwm.get(p) ?? 0, status(p, 'VmHWM')));
+      const r = role(p);
+      // The latest name (a shell shim becomes node by exec), but not a zombie's empty one.
+      if (r !== 'gone' && r !== '') roles.set(p, r);
+    }
+  }, 20);
   const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
   clearInterval(poll);
   rmSync(dir, { recursive: true, force: true });
@@ -168,6 +180,7 @@ async function grade(c: Case): Promise<Record<string, string | number>> {
     maxScore: number;
     backend: { name: string };
     checks: Array<{ status: string }>;
+    durationMs: number;
   };
   const errored = report.checks.filter((x) => x.status === 'error').length;
   return {
@@ -176,22 +189,30 @@ async function grade(c: Case): Promise<Record<string, string | number>> {
     score: `${report.score}/${report.maxScore}`,
     'checks (error)': `${report.checks.length} (${errored})`,
     'wall s': Number(seconds.toFixed(1)),
+    // The report's own duration: grading, without starting pnpm, Node and the grader.
+    'grading s': Number((report.durationMs / 1000).toFixed(1)),
     'grader peak MB': Math.round(graderPeak),
     'tree peak MB': Math.round(treePeak),
     'Σ process peaks MB': Math.round([...hwm.values()].reduce((s, v) => s + v, 0)),
     'at the tree peak (MB)': atPeak,
+    'each process’s peak (MB)': [...hwm]
+      .filter(([, mb]) => mb >= 5)
+      .map(([p, mb]) => `${roles.get(p) ?? '?'} ${Math.round(mb)}`)
+      .join(', '),
   };
 }
 
 export async function run(): Promise<{ name: string; rows: Record<string, string | number>[]; notes: string[] }> {
   const rows: Record<string, string | number>[] = [];
-  for (const c of CASES) rows.push(await grade(c));
+  // BENCH_GRADE_CASES=reference runs only the first row (the figure grader/README.md quotes).
+  const only = process.env.BENCH_GRADE_CASES === 'reference' ? CASES.slice(0, 1) : CASES;
+  for (const c of only) rows.push(await grade(c));
   return {
     name: 'grade',
     rows,
     notes: [
-      'targets: the reference ≤ 60 s; every row ≤ 768 MB (Gradescope default container) with a complete report',
-      'tree = grader + sandboxed children + tsx; tree peak sums the resident sizes sampled at one instant (every 50 ms)',
+      'targets: the reference ≤ 6 s and ≤ 512 MB (tree peak); every row ≤ 768 MB (Gradescope default container) with a complete report',
+      `tree = pnpm + the grader + its sandboxed children; tree peak sums the resident sizes sampled at one instant (every 20 ms); load average (1 min) at the end: ${loadavg()[0]?.toFixed(2)} on ${availableParallelism()} cores`,
       'Σ process peaks adds up each process’s own high-water mark (VmHWM): an upper bound on the tree peak',
     ],
   };

@@ -76,10 +76,9 @@ function pytorch(sizes: number[], seconds: number, timeoutS: number): Map<number
   const out = spawnSync(python, args, {
     encoding: 'utf8',
     timeout: timeoutS * 1000,
-    // The onednn backend's OpenMP pool sleeps when idle (passive), and PyTorch gets the same policy
-    // unless the caller sets one: libgomp's default spinning collapses PyTorch whenever other
-    // processes share the cores (measured 13 vs 110 img/s at 28 px), which would flatter every ratio.
-    env: { ...process.env, OMP_NUM_THREADS: '2', OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'passive' },
+    // Both sides keep libgomp's wait policy as the caller's environment has it (unset: the default,
+    // spinning a while at each barrier; the onednn backend no longer overrides it).
+    env: { ...process.env, OMP_NUM_THREADS: '2' },
   });
   const result = new Map<number, Outcome>();
   let parsed: { error?: string; torch?: string; rows?: { size: number; imgPerSec: number; steps: number }[] } = {};
@@ -96,7 +95,7 @@ function pytorch(sizes: number[], seconds: number, timeoutS: number): Map<number
         ? {
             imgPerSec: row.imgPerSec,
             steps: row.steps,
-            device: `cpu, 2 threads (torch ${parsed.torch}, OpenMP ${process.env.OMP_WAIT_POLICY ?? 'passive'})`,
+            device: `cpu, 2 threads (torch ${parsed.torch}, OpenMP ${process.env.OMP_WAIT_POLICY ?? 'default'} wait)`,
           }
         : { error: parsed.error ?? 'no result' },
     );
@@ -129,7 +128,7 @@ export async function run(): Promise<{ name: string; rows: Row[]; notes: string[
   const rows: Row[] = [];
   const notes: string[] = [
     `PyTorch and each TF.js backend alternate, ${repeats} round(s) per size; img/s and ratio are medians over rounds (the ratio per round, so load changes between rounds cancel)`,
-    `PyTorch runs with OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'passive'} (the onednn backend's policy; set OMP_WAIT_POLICY to choose another)`,
+    `PyTorch runs 2 threads, as the onednn backend does here; both keep OMP_WAIT_POLICY as set (${process.env.OMP_WAIT_POLICY ?? 'unset: libgomp’s default'}); pnpm bench --only train-e2e compares each side at its own defaults`,
   ];
   for (const size of sizes) {
     const runs = new Map<string, { got: Outcome; base?: number }[]>();

@@ -333,4 +333,11 @@ describe('childEnv', () => {
   it('keeps a thread count the instructor set', () => {
     expect(childEnv({ D2L_WASM_THREADS: '3' }, 2, 2).D2L_WASM_THREADS).toBe('3');
   });
+  it('lets OpenMP threads sleep when idle only when several jobs share the cores', () => {
+    expect(childEnv({}, 1, 2).OMP_WAIT_POLICY).toBeUndefined();
+    expect(childEnv({}, 2, 2).OMP_WAIT_POLICY).toBe('passive');
+    expect(childEnv({}, 2, 8).OMP_WAIT_POLICY).toBe('passive');
+    expect(childEnv({ OMP_WAIT_POLICY: 'active' }, 2, 2).OMP_WAIT_POLICY).toBe('active');
+    expect(childEnv({ GOMP_SPINCOUNT: '1000' }, 2, 2).OMP_WAIT_POLICY).toBeUndefined();
+  });
 });

@@ -17,9 +17,8 @@ export interface GradeCommandOptions {
 export function defaultGradeCommand(opts: GradeCommandOptions): string[] {
   return [
     process.execPath,
-    '--import',
-    'tsx',
-    join(REPO_ROOT, 'grader/src/cli.ts'),
+    // The bin runs the CLI bundle (built once by the batch before its jobs start), else the sources.
+    join(REPO_ROOT, 'grader/bin/grade.mjs'),
     '--submission',
     '{submission}',
     '--format',

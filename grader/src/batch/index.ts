@@ -6,6 +6,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { BackendChoice } from '@course/d2l/backend';
+import { ensureBundle } from '../../bin/cli-bundle.mjs';
 import { DEFAULT_ASSIGNMENT, loadAssignment } from '../assignments.ts';
 import { forAudience } from '../reporters/audience.ts';
 import { writeReports } from '../reporters/index.ts';
@@ -109,12 +110,19 @@ export async function dropGone(outDir: string, present: ReadonlySet<string>): Pr
 
 /**
  * The children's environment: the cores shared out between the jobs, so `--jobs 2` on 2 cores runs
- * two single-threaded wasm graders instead of four threads fighting over two cores (an XNNPACK
- * thread spins while it waits). An explicit D2L_WASM_THREADS is kept.
+ * two single-threaded graders instead of four threads fighting over two cores (an XNNPACK thread spins
+ * while it waits). With more than one job the OpenMP pools of the onednn backend sleep when idle
+ * (OMP_WAIT_POLICY=passive): libgomp's default spins an idle thread at every barrier, which is what a
+ * process training alone wants (PyTorch runs that way) but turns a 0.15 ms loop into 10 ms when another
+ * job holds the core it spins on. An explicit D2L_WASM_THREADS or OpenMP policy is kept.
  */
 export function childEnv(env: NodeJS.ProcessEnv, jobs: number, cores = availableParallelism()): NodeJS.ProcessEnv {
-  if (env.D2L_WASM_THREADS !== undefined && env.D2L_WASM_THREADS.trim() !== '') return env;
-  return { ...env, D2L_WASM_THREADS: String(Math.max(1, Math.floor(cores / Math.max(1, jobs)))) };
+  const out = { ...env };
+  if (env.D2L_WASM_THREADS === undefined || env.D2L_WASM_THREADS.trim() === '')
+    out.D2L_WASM_THREADS = String(Math.max(1, Math.floor(cores / Math.max(1, jobs))));
+  if (jobs > 1 && env.OMP_WAIT_POLICY === undefined && env.GOMP_SPINCOUNT === undefined)
+    out.OMP_WAIT_POLICY = 'passive';
+  return out;
 }
 
 /** What changes a grade; machine-specific paths are left out so shards on other machines agree. */
@@ -169,6 +177,8 @@ export async function gradeBatch(opts: BatchOptions): Promise<BatchSummary> {
   // An empty --submissions folder is more likely a wrong path than a class that all left.
   const gone = everyone.length > 0 ? await dropGone(opts.outDir, new Set(everyone)) : [];
   const { command, version, settings, keeps } = freshness(opts);
+  // Every job of the default command runs the CLI bundle: make it fresh here, once, not in each job.
+  if (!opts.gradeCommand) await ensureBundle();
   const progress = opts.onProgress ?? defaultProgress();
   const live = new Set<number>();
   const counts = { graded: 0, errors: 0, timeouts: 0, skipped: 0 };

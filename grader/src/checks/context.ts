@@ -6,7 +6,7 @@ import type { ModelSummary } from '../analysis/graph.ts';
 import type { CheckExpectation } from '../expected.ts';
 import type { ManifestCheck } from '../manifest.ts';
 import type { CheckResult } from '../report-schema.ts';
-import type { TypeDiagnostic } from '../sandbox/diagnostics.ts';
+import type { TypeDiagnostic } from '../sandbox/diagnostic-text.ts';
 
 export type { ModelSummary } from '../analysis/graph.ts';
 

@@ -9,6 +9,7 @@ import { toGradescope } from './gradescope.ts';
 import { inertReport } from './inert.ts';
 import { renderJunit } from './junit.ts';
 import { renderTemplate } from './templates.ts';
+import { renderText } from './text.ts';
 import { reportView } from './view.ts';
 
 export type ReportFormat = 'text' | 'json' | 'gradescope' | 'junit' | 'markdown' | 'html';
@@ -36,22 +37,6 @@ export const REPORT_FILES: Record<ReportFormat, string> = {
   html: 'report.html',
 };
 
-type TextRenderer = (report: GradeReport, opts: { color?: boolean }) => string;
-
-// The text reporter belongs to the CLI's author; until it exists a plain rendering stands in. The path is
-// held in a variable so the type checker does not require the file to exist.
-const textModulePath = './text.ts';
-const textModule = (await import(textModulePath).catch(() => null)) as { renderText?: TextRenderer } | null;
-
-function fallbackText(report: GradeReport): string {
-  const tag = { passed: 'PASS', failed: 'FAIL', error: 'ERROR', skipped: 'SKIP' } as const;
-  return [
-    `${report.assignment}: ${report.score} / ${report.maxScore}`,
-    ...report.checks.map((c) => `[${tag[c.status]}] ${c.title} (${c.score}/${c.maxScore}): ${c.message}`),
-    '',
-  ].join('\n');
-}
-
 export function renderReport(report: GradeReport, format: ReportFormat, opts: RenderOptions = {}): string {
   const audience = opts.audience ?? defaultAudience(report);
   // A report read back from disk (batch results, `grade merge`) is made inert again: every format is written
@@ -62,7 +47,7 @@ export function renderReport(report: GradeReport, format: ReportFormat, opts: Re
   const seen = forAudience(safe, audience);
   switch (format) {
     case 'text':
-      return textModule?.renderText ? textModule.renderText(seen, { color: opts.color }) : fallbackText(seen);
+      return renderText(seen, { color: opts.color });
     case 'json':
       return `${JSON.stringify(seen, null, 2)}\n`;
     case 'junit':

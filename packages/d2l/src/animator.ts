@@ -1,9 +1,9 @@
 // The book's `Animator`, for a terminal: a live progress bar with ETA while training (only on a
 // TTY, so logs and CI output stay clean), and the curves as an SVG (and PNG) file at the end.
-// Charts are drawn by Vega-Lite, rendered headless by Vega; PNG by resvg.
+// Charts are drawn by Vega-Lite, rendered headless by Vega; PNG by resvg. Vega is loaded when a chart
+// is drawn, not with the training loop (a second of start-up for every grading that trains).
 import { createRequire } from 'node:module';
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import type * as vl from 'vega-lite';
 import { writeFileAtomic } from './atomic-write.ts';
 
 export interface Series {
@@ -54,8 +54,9 @@ export async function renderLineChartSvg(series: Series[], options: ChartOptions
       },
     ],
   };
+  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
   // The dots layer hides its legend on purpose; vega-lite would warn about the "conflict".
-  const compiled = vl.compile(spec, { logger: vega.logger(vega.None) }).spec;
+  const compiled = vegaLite.compile(spec, { logger: vega.logger(vega.None) }).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     return await view.toSVG();

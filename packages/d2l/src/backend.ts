@@ -423,11 +423,14 @@ async function loadWasm(): Promise<LoadedBackend> {
 
 // ---------------------------------------------------------------- onednn (the @course/onednn addon)
 
+let onednnLoaded = false;
+
 async function loadOnednn(): Promise<LoadedBackend> {
-  const { onednnDevice, ONEDNN_BACKEND, registerOnednnBackend, registerOnednnGradients } = await import(
-    './onednn/index.ts'
-  );
+  const { onednnDevice, ONEDNN_BACKEND, registerOnednnBackend, registerOnednnGradients, settleWaitPolicy } =
+    await import('./onednn/index.ts');
+  if (!onednnLoaded) await settleWaitPolicy();
   const addon = registerOnednnBackend();
+  onednnLoaded = true;
   await activate(ONEDNN_BACKEND as BackendName);
   registerOnednnGradients();
   return { device: onednnDevice(addon), gpu: false };

@@ -649,21 +649,26 @@ void squaredDeviationRows(const float* x, const float* mean, int64_t p, int64_t 
   }
 }
 
-// meanSquaredDeviation(x, mean, p, q, out): out[q] = Σ_p (x − mean)² / p (tf.moments's variance).
+// meanSquaredDeviation(x, mean, p, q, out, scale): out[q] = scale · Σ_p (x − mean)², tf.moments's variance
+// (scale = 1/p) straight from x and its mean. The same float rounding as Sub, Square, then Mean by
+// sumAxes: (x − mean) rounded, squared and rounded, summed in float blocks of 64 rows, then in double.
 Napi::Value MeanSquaredDeviation(const Napi::CallbackInfo& info) {
   return guarded(info, [&] {
     int64_t p = info[2].As<Napi::Number>().Int64Value(), q = info[3].As<Napi::Number>().Int64Value();
     float* x = need(info[0], size_t(p * q), "x");
     float* mean = need(info[1], size_t(q), "mean");
     float* out = need(info[4], size_t(q), "out");
+    double scale = info[5].As<Napi::Number>().DoubleValue();
     std::vector<double> s(q);
     squaredDeviationRows(x, mean, p, q, s.data());
-    for (int64_t k = 0; k < q; k++) out[k] = float(s[k] / double(p));
+    for (int64_t k = 0; k < q; k++) out[k] = float(s[k] * scale);
   });
 }
 
-// scaleShift(x, factor, shift, y, p, q, relu): y = x·factor + shift per channel (BatchNorm's forward
-// with factor = scale·rsqrt(var + ε), shift = offset − mean·factor), optionally clamped at 0.
+// scaleShift(x, factor, shift, y, p, q, relu, add?): y = x·factor + shift per channel (BatchNorm's forward
+// with factor = scale·rsqrt(var + ε), shift = offset − mean·factor), plus `add` (same shape) when given
+// (a residual block's shortcut), then clamped at 0 when `relu`: one pass for what TF.js does in three,
+// rounded as they round, each op in turn.
 Napi::Value ScaleShift(const Napi::CallbackInfo& info) {
   return guarded(info, [&] {
     int64_t p = info[4].As<Napi::Number>().Int64Value(), q = info[5].As<Napi::Number>().Int64Value();
@@ -672,11 +677,18 @@ Napi::Value ScaleShift(const Napi::CallbackInfo& info) {
     float* b = need(info[2], size_t(q), "shift");
     float* y = need(info[3], size_t(p * q), "y");
     bool relu = info[6].ToBoolean();
+    const float* add = info.Length() > 7 ? f32(info[7], size_t(p * q), "add") : nullptr;
 #pragma omp parallel for schedule(static) if (p * q >= 32768)
     for (int64_t i = 0; i < p; i++) {
       const float* xi = x + i * q;
       float* yi = y + i * q;
-      if (relu)
+      if (add) {
+        const float* ci = add + i * q;
+        if (relu)
+          for (int64_t k = 0; k < q; k++) yi[k] = std::max(0.f, (xi[k] * a[k] + b[k]) + ci[k]);
+        else
+          for (int64_t k = 0; k < q; k++) yi[k] = (xi[k] * a[k] + b[k]) + ci[k];
+      } else if (relu)
         for (int64_t k = 0; k < q; k++) yi[k] = std::max(0.f, xi[k] * a[k] + b[k]);
       else
         for (int64_t k = 0; k < q; k++) yi[k] = xi[k] * a[k] + b[k];
@@ -747,6 +759,48 @@ Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
       const float* gi = dy + i * q;
       float* o = dx + i * q;
       for (int64_t k = 0; k < q; k++) o[k] = k1[k] * gi[k] + k2[k] * (xi[k] - mean[k]) + k0[k];
+    }
+  });
+}
+
+// ---------------------------------------------------------------- images
+
+// resizeBilinear(x, y, [n, ih, iw, c, oh, ow], alignCorners, halfPixelCenters): TF.js's cpu ResizeBilinear,
+// the same arithmetic in the same order (in double, as JavaScript computes it, rounded to float on the
+// store), per image on the pool: a 96 px training batch is resized from 28 px in this pass.
+Napi::Value ResizeBilinear(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    auto d = ints(info[2], 6, "resize dims");
+    const int64_t n = d[0], ih = d[1], iw = d[2], c = d[3], oh = d[4], ow = d[5];
+    if (n < 1 || ih < 1 || iw < 1 || c < 1 || oh < 1 || ow < 1) throw Fail{"bad resize dims"};
+    const float* x = need(info[0], size_t(n * ih * iw * c), "x");
+    float* y = need(info[1], size_t(n * oh * ow * c), "y");
+    const bool align = info[3].ToBoolean(), half = info[4].ToBoolean();
+    const double rowRatio = double(align && oh > 1 ? ih - 1 : ih) / double(align && oh > 1 ? oh - 1 : oh);
+    const double colRatio = double(align && ow > 1 ? iw - 1 : iw) / double(align && ow > 1 ? ow - 1 : ow);
+#pragma omp parallel for schedule(static) if (n * oh * ow * c >= 32768)
+    for (int64_t b = 0; b < n; b++) {
+      float* out = y + b * oh * ow * c;
+      for (int64_t r = 0; r < oh; r++) {
+        const double fr = half ? rowRatio * (double(r) + 0.5) - 0.5 : rowRatio * double(r);
+        const double r0 = std::max(0.0, std::floor(fr));
+        const double rowFrac = fr - r0;
+        const int64_t r1 = std::min<int64_t>(ih - 1, int64_t(std::ceil(fr)));
+        const float* top = x + (b * ih + int64_t(r0)) * iw * c;
+        const float* bot = x + (b * ih + r1) * iw * c;
+        for (int64_t q = 0; q < ow; q++) {
+          const double fc = half ? colRatio * (double(q) + 0.5) - 0.5 : colRatio * double(q);
+          const double c0 = std::max(0.0, std::floor(fc));
+          const double colFrac = fc - c0;
+          const int64_t c1 = std::min<int64_t>(iw - 1, int64_t(std::ceil(fc)));
+          const float *tl = top + int64_t(c0) * c, *tr = top + c1 * c, *bl = bot + int64_t(c0) * c, *br = bot + c1 * c;
+          for (int64_t k = 0; k < c; k++) {
+            const double t = double(tl[k]) + (double(tr[k]) - double(tl[k])) * colFrac;
+            const double u = double(bl[k]) + (double(br[k]) - double(bl[k])) * colFrac;
+            *out++ = float(t + (u - t) * rowFrac);
+          }
+        }
+      }
     }
   });
 }
@@ -838,6 +892,38 @@ Napi::Value Scalar(const Napi::CallbackInfo& info) {
   });
 }
 
+// sgd(learningRate, values, gradients, outs): outs[i] = values[i] − learningRate·gradients[i] for every
+// variable of a step in one parallel region (SGD's update; outs[i] may be values[i] itself). TF.js's
+// rounding: c·g with c = −lr in float, then the sum, which is v − fl(lr·g) exactly.
+Napi::Value Sgd(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    const float lr = float(info[0].As<Napi::Number>().DoubleValue());
+    if (!info[1].IsArray() || !info[2].IsArray() || !info[3].IsArray()) throw Fail{"sgd needs three arrays"};
+    auto vs = info[1].As<Napi::Array>(), gs = info[2].As<Napi::Array>(), os = info[3].As<Napi::Array>();
+    const uint32_t count = vs.Length();
+    if (gs.Length() != count || os.Length() != count) throw Fail{"sgd: values, gradients and outputs differ in number"};
+    std::vector<float*> v(count), g(count), o(count);
+    std::vector<int64_t> n(count);
+    int64_t total = 0;
+    for (uint32_t i = 0; i < count; i++) {
+      Napi::Value vi = vs.Get(i);
+      if (!vi.IsTypedArray()) throw Fail{"sgd: a value is not a Float32Array"};
+      n[i] = int64_t(vi.As<Napi::TypedArray>().ElementLength());
+      v[i] = need(vi, size_t(n[i]), "value");
+      g[i] = need(gs.Get(i), size_t(n[i]), "gradient");
+      o[i] = need(os.Get(i), size_t(n[i]), "out");
+      total += n[i];
+    }
+#pragma omp parallel if (total >= 32768)
+    for (uint32_t k = 0; k < count; k++) {
+      const float *vk = v[k], *gk = g[k];
+      float* ok = o[k];
+#pragma omp for schedule(static) nowait
+      for (int64_t i = 0; i < n[k]; i++) ok[i] = vk[i] - lr * gk[i];
+    }
+  });
+}
+
 // ---------------------------------------------------------------- library facts
 
 const char* isaName(cpu_isa isa) {
@@ -895,6 +981,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("batchNormBackward", Napi::Function::New(env, BatchNormBackward));
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("scalar", Napi::Function::New(env, Scalar));
+  exports.Set("sgd", Napi::Function::New(env, Sgd));
+  exports.Set("resizeBilinear", Napi::Function::New(env, ResizeBilinear));
   return exports;
 }
 

@@ -59,7 +59,16 @@ export interface OnednnAddon {
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, dims: PoolDims): void;
   /** out[o,k] = scale · Σ_i x[o,i,k], x seen as [outer, p, q]. */
   sumAxes(x: Float32Array, outer: number, p: number, q: number, out: Float32Array, scale: number): void;
-  meanSquaredDeviation(x: Float32Array, mean: Float32Array, p: number, q: number, out: Float32Array): void;
+  /** out[k] = scale · Σ_i (x[i,k] − mean[k])², x seen as [p, q]: tf.moments's variance without its two full-size intermediates. */
+  meanSquaredDeviation(
+    x: Float32Array,
+    mean: Float32Array,
+    p: number,
+    q: number,
+    out: Float32Array,
+    scale: number,
+  ): void;
+  /** y = x·factor + shift per channel (x seen as [p, q]), plus `add` when given, then max(·, 0) when `relu`. */
   scaleShift(
     x: Float32Array,
     factor: Float32Array,
@@ -68,6 +77,7 @@ export interface OnednnAddon {
     p: number,
     q: number,
     relu: boolean,
+    add?: Float32Array,
   ): void;
   batchNormSums(
     x: Float32Array,
@@ -92,6 +102,16 @@ export interface OnednnAddon {
   /** out[o,i,k] = a[o,i,k] op b[o,k]: a seen as [outer, p, q], b as [outer, q] repeated along the middle. */
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, outer: number, p: number, q: number): void;
   scalar(op: number, a: Float32Array, s: number, out: Float32Array, n: number, b?: Float32Array): void;
+  /** TF.js's cpu ResizeBilinear of NHWC `x` into `y`; dims [n, inHeight, inWidth, channels, outHeight, outWidth]. */
+  resizeBilinear(
+    x: Float32Array,
+    y: Float32Array,
+    dims: number[],
+    alignCorners: boolean,
+    halfPixelCenters: boolean,
+  ): void;
+  /** outs[i] = values[i] − learningRate·gradients[i], all variables in one pass (outs[i] may be values[i]). */
+  sgd(learningRate: number, values: Float32Array[], gradients: Float32Array[], outs: Float32Array[]): void;
 }
 
 export type OnednnLoad = { ok: true; addon: OnednnAddon } | { ok: false; reason: string };
@@ -109,12 +129,10 @@ export function loadOnednn(): OnednnLoad {
     loaded = { ok: false, reason: `oneDNN kernels not built: ${why}` };
     return loaded;
   }
-  // libgomp reads its wait policy once, when the addon's libdnnl pulls it in. Its default spins
-  // idle threads at every barrier, which on a shared 2-core machine turns a 0.15 ms loop into 10 ms
-  // whenever another process holds the other core (measured); passive threads sleep instead.
-  if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) {
-    process.env.OMP_WAIT_POLICY = 'passive';
-  }
+  // libgomp reads its wait policy once, when the addon's libdnnl pulls it in. Its default (spin a
+  // while at every barrier, then sleep) is what PyTorch trains with, and it is kept: a process training
+  // alone loses a quarter of its 28 px speed to sleeping threads (measured). Where several jobs share
+  // the cores, the batch grader sets OMP_WAIT_POLICY=passive for its children (grader/src/batch).
   try {
     loaded = { ok: true, addon: createRequire(import.meta.url)(ADDON) as OnednnAddon };
   } catch (err) {

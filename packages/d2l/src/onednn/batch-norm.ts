@@ -13,6 +13,7 @@
 import { BINARY } from '@course/onednn';
 import * as tf from '@tensorflow/tfjs';
 import { type KernelContext, knownZero, type MomentsHooks, make, RELU_GRAD, values, zeros } from './kernels.ts';
+import { deferred } from './lazy.ts';
 import { alloc } from './pool.ts';
 
 type TensorInfo = tf.TensorInfo;
@@ -34,6 +35,9 @@ const squaredOf = new WeakMap<object, { x: object; mean: object }>(); // Square(
 const varianceOf = new WeakMap<object, { x: object; mean: object }>(); // Mean(Square(Sub(x, mean)))
 
 export const momentsHooks: MomentsHooks = {
+  isMeanOf(mean, x) {
+    return meanOf.get(mean.dataId) === x.dataId;
+  },
   mean(x, out) {
     meanOf.set(out.dataId, x.dataId);
     const sq = squaredOf.get(x.dataId);
@@ -85,9 +89,13 @@ function batchNorm(ctx: KernelContext) {
     const b = offset ? values(backend, offset) : undefined;
     const factor = Float32Array.from(rstd, (r, k) => r * (gamma[k] as number));
     const shift = Float32Array.from(factor, (f, k) => (b ? (b[k] as number) : 0) - (m[k] as number) * f);
-    const y = alloc(xs.shape.reduce((p, d) => p * d, 1));
-    ctx.addon.scaleShift(values(backend, xs), factor, shift, y, y.length / c, c, false);
-    return make(backend, [...xs.shape], y);
+    const n = xs.shape.reduce((p, d) => p * d, 1);
+    // Deferred: a ReLU that follows takes both in one pass (kernels.ts); anything else reads it computed.
+    return deferred(backend, [...xs.shape], { kind: 'batchNorm', x: xs, factor, shift, p: n / c, q: c }, [xs], () => {
+      const y = alloc(n);
+      ctx.addon.scaleShift(values(backend, xs), factor, shift, y, n / c, c, false);
+      return y;
+    });
   };
 }
 
@@ -182,11 +190,17 @@ const GRADIENTS: Record<
     return isZero(dy) ? { a: () => zerosLike(a), b: () => zerosLike(b) } : undefined;
   },
   Relu(dy, saved) {
-    const [x] = saved as [tf.Tensor];
-    if (x.dtype !== 'float32' || dy.shape.join() !== x.shape.join()) return undefined;
-    return { x: () => tf.engine().runKernel(RELU_GRAD, { dy, x }, {}) as tf.Tensor };
+    // From ReLU's output, saved for it (see SAVED_OUTPUTS): y > 0 exactly where x > 0, and the input (a
+    // BatchNorm's output, deferred) need never be computed.
+    const [x, y] = saved as [tf.Tensor, tf.Tensor | undefined];
+    const mask = y ?? x;
+    if (mask.dtype !== 'float32' || dy.shape.join() !== mask.shape.join()) return undefined;
+    return { x: () => tf.engine().runKernel(RELU_GRAD, { dy, x: mask }, {}) as tf.Tensor };
   },
 };
+
+/** Outputs the onednn gradients read, saved for every backend (the others' gradients read only the inputs). */
+const SAVED_OUTPUTS: Record<string, boolean[]> = { Relu: [true] };
 
 const mine = new Map<string, tf.GradConfig>();
 
@@ -201,7 +215,7 @@ export function registerOnednnGradients(): void {
     const config: tf.GradConfig = {
       kernelName: name,
       inputsToSave: current.inputsToSave,
-      outputsToSave: current.outputsToSave,
+      outputsToSave: SAVED_OUTPUTS[name] ?? current.outputsToSave,
       saveAllInputs: current.saveAllInputs,
       gradFunc: (dy, saved, attrs) => {
         const got = tf.getBackend() === BACKEND && !Array.isArray(dy) ? ours(dy, saved, attrs) : undefined;

@@ -101,6 +101,81 @@ describe.skipIf(!load.ok)('onednn backend', () => {
     tf.dispose([x, gamma, beta]);
   });
 
+  // Training's BatchNorm: x − mean and its square (tf.moments) are never written, the variance is one pass
+  // over x; ReLU of BatchNorm (plus a residual shortcut) is the BatchNorm's own pass. All of it read out
+  // (here, after the gradient) equals the cpu backend's.
+  it('defers the moments intermediates and a BatchNorm output that a ReLU takes whole; reads give cpu’s values', async () => {
+    const shape = [8, 12, 12, 32];
+    const n = shape.reduce((a, b) => a * b, 1);
+    const run = () =>
+      tf.tidy(() => {
+        const x = tf.tensor(values(n, 21), shape);
+        const shortcut = tf.tensor(values(n, 22), shape);
+        const w = tf.tensor(values(n, 23), shape);
+        const gamma = tf.tensor1d(values(32, 24)).add(1);
+        const beta = tf.tensor1d(values(32, 25));
+        const block = (a: tf.Tensor) => {
+          const { mean, variance } = tf.moments(a, [0, 1, 2]);
+          return tf.relu(tf.batchNorm(a, mean, variance, beta, gamma, 1e-3).add(shortcut));
+        };
+        const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(w, block(a))))(x);
+        const { mean, variance } = tf.moments(x, [0, 1, 2]);
+        const centred = tf.sub(x, mean);
+        const bn = tf.batchNorm(x, mean, variance, beta, gamma, 1e-3);
+        const out = [dx, block(x), variance, tf.square(centred), centred, bn, bn.add(shortcut)];
+        return out.map((t) => t.dataSync() as Float32Array);
+      });
+    const addon = (load as { addon: OnednnAddon }).addon;
+    const passes: string[] = [];
+    const spied = { binary: addon.binary, scaleShift: addon.scaleShift, sumAxes: addon.sumAxes };
+    addon.binary = (op, a, ...rest) => {
+      if (a.length === n) passes.push(`binary ${op}`);
+      return spied.binary.call(addon, op, a, ...rest);
+    };
+    addon.scaleShift = (x, f, sh, y, p, q, relu, add) => {
+      passes.push(`scaleShift${relu ? ' relu' : ''}${add ? ' add' : ''}`);
+      return spied.scaleShift.call(addon, x, f, sh, y, p, q, relu, add);
+    };
+    addon.sumAxes = (x, ...rest) => {
+      if (x.length === n) passes.push('sum');
+      return spied.sumAxes.call(addon, x, ...rest);
+    };
+    await tf.setBackend('onednn');
+    try {
+      tf.tidy(() => {
+        const x = tf.tensor(values(n, 21), shape);
+        const { mean, variance } = tf.moments(x, [0, 1, 2]);
+        tf.relu(tf.batchNorm(x, mean, variance, tf.zeros([32]), tf.ones([32]), 1e-3).add(x)).dataSync();
+      });
+      // The mean of x, then BatchNorm, shortcut and ReLU in one pass: no Sub, Square, or their sum.
+      expect(passes).toEqual(['sum', 'scaleShift relu add']);
+    } finally {
+      Object.assign(addon, spied);
+    }
+    const [want, got] = await both(run);
+    for (const [j, g] of got.entries()) expect(relError(g, want[j] as Float32Array), `output ${j}`).toBeLessThan(1e-5);
+  });
+
+  it('updates the weights SGD owns in place, never an array read out of them', async () => {
+    await tf.setBackend('onednn');
+    const v = tf.variable(tf.tensor(values(4096, 31), [64, 64]));
+    const opt = tf.train.sgd(0.1);
+    const step = () => opt.minimize(() => tf.sum(tf.mul(v, v)));
+    step(); // from the variable's initial array (the caller's) to a buffer of the backend's own
+    const id = v.dataId;
+    step();
+    expect(v.dataId).toBe(id); // the backend's own buffer: overwritten
+    const read = v.dataSync();
+    const copy = Float32Array.from(read);
+    step();
+    expect(Array.from(read)).toEqual(Array.from(copy)); // read out: the update went to a new buffer
+    expect(v.dataId).not.toBe(id);
+    // Each step is v − 0.1 · 2v.
+    expect(v.dataSync()[5]).toBeCloseTo((copy[5] as number) * 0.8, 6);
+    v.dispose();
+    opt.dispose();
+  });
+
   it.each([
     { shape: [2, 9, 9, 3], size: 3, stride: 2, pad: 'same' as const }, // overlapping windows, odd plane
     { shape: [1, 8, 8, 64], size: 3, stride: 2, pad: 'same' as const }, // the stem's pooling
@@ -121,6 +196,27 @@ describe.skipIf(!load.ok)('onednn backend', () => {
       });
     const [want, got] = await both(run);
     for (const [j, g] of got.entries()) expect(relError(g, want[j] as Float32Array)).toBeLessThan(1e-6);
+  });
+
+  it.each([
+    { shape: [4, 28, 28, 1], size: [96, 96], align: false, half: true }, // the chapter's 28 → 96 px batches
+    { shape: [2, 9, 7, 3], size: [4, 11], align: false, half: false },
+    { shape: [2, 9, 7, 3], size: [13, 5], align: true, half: false },
+    { shape: [1, 1, 1, 2], size: [3, 3], align: true, half: false },
+  ])('bilinear resize equals cpu exactly: $shape → $size, alignCorners $align, halfPixelCenters $half', async (c) => {
+    const run = () =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(
+          values(
+            c.shape.reduce((a, b) => a * b, 1),
+            13,
+          ),
+          c.shape as [number, number, number, number],
+        );
+        return tf.image.resizeBilinear(x, c.size as [number, number], c.align, c.half).dataSync() as Float32Array;
+      });
+    const [want, got] = await both(run);
+    expect(Array.from(got)).toEqual(Array.from(want));
   });
 
   it.each([
@@ -216,6 +312,7 @@ describe.skipIf(!load.ok)('onednn backend', () => {
     for (let i = 0; i < 4; i++) last = await step();
     expect({ ...tf.memory(), buffers: buffers() }).toMatchObject({
       numTensors: start.numTensors,
+      numDataBuffers: start.numDataBuffers,
       numBytes: start.numBytes,
       buffers: start.buffers,
     });
@@ -246,7 +343,7 @@ describe.skipIf(!load.ok)('onednn backend', () => {
   });
 });
 
-describe('onednn thread count', () => {
+describe('onednn threads and how they wait', () => {
   it('takes D2L_ONEDNN_THREADS, else the batch grader’s per-job D2L_WASM_THREADS, else every core', async () => {
     const { onednnThreadsWanted } = await import('./index.ts');
     const { availableParallelism } = await import('node:os');
@@ -256,5 +353,24 @@ describe('onednn thread count', () => {
     expect(() => onednnThreadsWanted({ D2L_ONEDNN_THREADS: 'two' })).toThrow(
       "D2L_ONEDNN_THREADS must be a positive integer, got 'two'",
     );
+  });
+
+  it('keeps an OpenMP policy the user set, else spins briefly when the cores are idle and sleeps when they are busy', async () => {
+    const { othersBusyCores, settleWaitPolicy } = await import('./index.ts');
+    const set = { OMP_WAIT_POLICY: 'active' };
+    expect(await settleWaitPolicy(set)).toMatch(/as set/);
+    expect(set).toEqual({ OMP_WAIT_POLICY: 'active' });
+    const spin = { GOMP_SPINCOUNT: '5' };
+    await settleWaitPolicy(spin);
+    expect(spin).toEqual({ GOMP_SPINCOUNT: '5' });
+    const env: NodeJS.ProcessEnv = {};
+    const said = await settleWaitPolicy(env);
+    // One of the two, by what the rest of the machine was doing just now.
+    if (env.OMP_WAIT_POLICY === 'passive')
+      expect(said).toMatch(/^passive \(other processes were using [\d.]+ cores\)$/);
+    else expect(env).toEqual({ GOMP_SPINCOUNT: '10000' });
+    const busy = await othersBusyCores(20);
+    if (process.platform === 'linux') expect(busy).toBeGreaterThanOrEqual(0);
+    else expect(busy).toBeUndefined();
   });
 });

@@ -6,6 +6,7 @@ import type { OnednnAddon } from '@course/onednn';
 import { BINARY, SCALAR } from '@course/onednn';
 import * as tf from '@tensorflow/tfjs';
 import { leadingAxes } from '../wasm/reduce.ts';
+import { deferred, recipeOf } from './lazy.ts';
 import { alloc, zeroView } from './pool.ts';
 
 type TensorInfo = tf.TensorInfo;
@@ -52,9 +53,17 @@ export function zeros(backend: unknown, shape: number[]): TensorInfo {
   return t;
 }
 
-/** Numbers that name a filter's contents: a tensor's values never change, so its data id is the key. */
+/**
+ * Numbers that name a filter's contents: a tensor's values never change, so its data id is the key,
+ * except for a variable that SGD updates in place (sgd.ts), which says so with `contentsChanged`.
+ */
 const filterKeys = new WeakMap<object, number>();
 let nextKey = 1;
+
+/** The values under `dataId` were overwritten: the next use of it as a filter repacks it. */
+export function contentsChanged(dataId: object): void {
+  filterKeys.delete(dataId);
+}
 function filterKey(t: TensorInfo): number {
   let k = filterKeys.get(t.dataId);
   if (k === undefined) {
@@ -236,6 +245,37 @@ function maxPoolGrad(ctx: KernelContext): Kernel {
   };
 }
 
+// ---------------------------------------------------------------- images
+
+/** The cpu kernel's bilinear resize, natively (a training batch at 96 px is resized every step). */
+function resizeBilinear(ctx: KernelContext): Kernel {
+  return (args) => {
+    const { images } = args.inputs as { images: TensorInfo };
+    const {
+      alignCorners,
+      halfPixelCenters,
+      size: to,
+    } = args.attrs as {
+      alignCorners: boolean;
+      halfPixelCenters: boolean;
+      size: [number, number];
+    };
+    if (images.dtype !== 'float32' || images.shape.length !== 4 || size(images.shape) === 0)
+      return ctx.stock('ResizeBilinear')(args as never) as TensorInfo;
+    const [n, ih, iw, c] = images.shape as [number, number, number, number];
+    const shape = [n, to[0], to[1], c];
+    const out = alloc(size(shape));
+    ctx.addon.resizeBilinear(
+      values(args.backend, images),
+      out,
+      [n, ih, iw, c, to[0], to[1]],
+      alignCorners,
+      halfPixelCenters,
+    );
+    return make(args.backend, shape, out);
+  };
+}
+
 // ---------------------------------------------------------------- reductions over a block of axes
 
 /**
@@ -271,7 +311,12 @@ function reduceAxes(ctx: KernelContext, name: 'Sum' | 'Mean'): Kernel {
       return ctx.stock(name)(args as never) as TensorInfo;
     const out = new Float32Array(block.outer * block.q);
     const { outer, p, q } = block;
-    ctx.addon.sumAxes(values(args.backend, x), outer, p, q, out, name === 'Mean' ? 1 / p : 1);
+    const squared = recipeOf(x);
+    if (name === 'Mean' && squared?.kind === 'squared' && outer === 1 && squared.p === p && squared.q === q) {
+      // The variance of tf.moments in one pass over x, never writing (x − mean) or its square.
+      const { backend } = args;
+      ctx.addon.meanSquaredDeviation(values(backend, squared.x), values(backend, squared.mean), p, q, out, 1 / p);
+    } else ctx.addon.sumAxes(values(args.backend, x), outer, p, q, out, name === 'Mean' ? 1 / p : 1);
     const reduced = new Set(tf.util.parseAxisParam(axis, x.shape));
     const shape = x.shape.flatMap((d, i) => (reduced.has(i) ? (keepDims ? [1] : []) : [d]));
     return make(args.backend, shape, out);
@@ -309,7 +354,7 @@ const BINARY_OPS: Record<string, [number, number | undefined]> = {
 /** Below this many elements the JavaScript loop is as fast as a call into the addon. */
 const SMALL = 4096;
 
-function binary(ctx: KernelContext, name: string): Kernel {
+function binary(ctx: KernelContext, name: string, hooks: MomentsHooks): Kernel {
   const [op, swappedOp] = BINARY_OPS[name] as [number, number];
   return (args) => {
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
@@ -323,15 +368,49 @@ function binary(ctx: KernelContext, name: string): Kernel {
       }
     }
     if (!float(a, b) || a.dtype !== b.dtype) return ctx.stock(name)(args as never) as TensorInfo;
+    if (name === 'Add' && a.shape.join() === b.shape.join() && size(a.shape) >= SMALL) {
+      // A BatchNorm still unread plus a shortcut (a residual block): deferred as one, so that the ReLU
+      // after it computes max(0, x·factor + shift + shortcut) in one pass.
+      const [bn, other] = plainBatchNorm(a) ? [a, b] : plainBatchNorm(b) ? [b, a] : [];
+      const r = bn && recipeOf(bn);
+      if (r?.kind === 'batchNorm' && other) {
+        const { x, factor, shift, p, q } = r;
+        const recipe = { kind: 'batchNorm' as const, x, factor, shift, p, q, add: other };
+        return deferred(backend, [...a.shape], recipe, [x, other], () => {
+          const out = alloc(p * q);
+          ctx.addon.scaleShift(values(backend, x), factor, shift, out, p, q, false, values(backend, other));
+          return out;
+        });
+      }
+    }
     const right = broadcastBlock(a.shape, b.shape);
     const left = right ? undefined : broadcastBlock(b.shape, a.shape);
     const [big, small, block, code] = right ? [a, b, right, op] : [b, a, left, swappedOp];
     const n = size(big.shape);
     if (!block || n < SMALL || size(small.shape) === 0) return ctx.stock(name)(args as never) as TensorInfo;
-    const out = alloc(n);
-    ctx.addon.binary(code, values(backend, big), values(backend, small), out, block.outer, block.p, block.q);
-    return make(backend, [...big.shape], out);
+    const compute = () => {
+      const out = alloc(n);
+      ctx.addon.binary(code, values(backend, big), values(backend, small), out, block.outer, block.p, block.q);
+      return out;
+    };
+    // x − mean(x) of tf.moments: read only through its square's mean (the variance), if at all.
+    if (name === 'Sub' && right && block.outer === 1 && hooks.isMeanOf(b, a)) {
+      return deferred(
+        backend,
+        [...a.shape],
+        { kind: 'centred', x: a, mean: b, p: block.p, q: block.q },
+        [a, b],
+        compute,
+      );
+    }
+    return make(backend, [...big.shape], compute());
   };
+}
+
+/** A deferred BatchNorm output with nothing added to it yet. */
+function plainBatchNorm(t: TensorInfo): boolean {
+  const r = recipeOf(t);
+  return r?.kind === 'batchNorm' && r.add === undefined;
 }
 
 function relu(ctx: KernelContext): Kernel {
@@ -340,7 +419,13 @@ function relu(ctx: KernelContext): Kernel {
     const n = size(x.shape);
     if (x.dtype !== 'float32' || n < SMALL) return ctx.stock('Relu')(args as never) as TensorInfo;
     const out = alloc(n);
-    ctx.addon.scalar(SCALAR.relu, values(args.backend, x), 0, out, n);
+    const bn = recipeOf(x);
+    if (bn?.kind === 'batchNorm') {
+      // ReLU of a BatchNorm still unread (and of what was added to it): one pass, max(0, x·a + b [+ c]).
+      const { backend } = args;
+      const add = bn.add && values(backend, bn.add);
+      ctx.addon.scaleShift(values(backend, bn.x), bn.factor, bn.shift, out, bn.p, bn.q, true, add);
+    } else ctx.addon.scalar(SCALAR.relu, values(args.backend, x), 0, out, n);
     return make(args.backend, [...x.shape], out);
   };
 }
@@ -350,10 +435,21 @@ function square(ctx: KernelContext): Kernel {
     const { x } = args.inputs as { x: TensorInfo };
     const n = size(x.shape);
     if (x.dtype !== 'float32' || n < SMALL) return ctx.stock('Square')(args as never) as TensorInfo;
+    const { backend } = args;
+    const centred = recipeOf(x);
+    if (centred?.kind === 'centred') {
+      // (x − mean)² of tf.moments, deferred too: its mean (the variance) reads x and mean directly.
+      const { x: from, mean, p, q } = centred;
+      return deferred(backend, [...x.shape], { kind: 'squared', x: from, mean, p, q }, [from, mean], () => {
+        const out = alloc(n);
+        ctx.addon.binary(BINARY.squaredDifference, values(backend, from), values(backend, mean), out, 1, p, q);
+        return out;
+      });
+    }
     const out = alloc(n);
-    const xs = values(args.backend, x);
+    const xs = values(backend, x);
     ctx.addon.binary(BINARY.mul, xs, xs, out, 1, 1, n);
-    return make(args.backend, [...x.shape], out);
+    return make(backend, [...x.shape], out);
   };
 }
 
@@ -374,6 +470,8 @@ function reluGrad(ctx: KernelContext): Kernel {
 
 /** Hooks that let batch-norm.ts recognise tf.moments's ops as they run. */
 export interface MomentsHooks {
+  /** Whether `mean` is the Mean of `x` over its leading axes, as these kernels computed it. */
+  isMeanOf(mean: TensorInfo, x: TensorInfo): boolean;
   mean(x: TensorInfo, out: TensorInfo): void;
   sub(a: TensorInfo, b: TensorInfo, out: TensorInfo): void;
   square(x: TensorInfo, out: TensorInfo): void;
@@ -398,17 +496,18 @@ export function onednnKernels(ctx: KernelContext, hooks: MomentsHooks): Record<s
     Conv2DBackpropInput: conv2dBackpropInput(ctx),
     Conv2DBackpropFilter: conv2dBackpropFilter(ctx),
     MaxPool: maxPool(ctx),
+    ResizeBilinear: resizeBilinear(ctx),
     MaxPoolGrad: maxPoolGrad(ctx),
     Sum: reduceAxes(ctx, 'Sum'),
     // Mean over leading axes only: the statistic tf.moments takes over a batch.
     Mean: recorded(reduceAxes(ctx, 'Mean'), ({ x }, out, { axis }) => {
       if (x && leadingRows(x, axis)) hooks.mean(x, out);
     }),
-    Add: binary(ctx, 'Add'),
-    Sub: recorded(binary(ctx, 'Sub'), ({ a, b }, out) => hooks.sub(a as TensorInfo, b as TensorInfo, out)),
-    Multiply: binary(ctx, 'Multiply'),
-    SquaredDifference: binary(ctx, 'SquaredDifference'),
-    RealDiv: binary(ctx, 'RealDiv'),
+    Add: binary(ctx, 'Add', hooks),
+    Sub: recorded(binary(ctx, 'Sub', hooks), ({ a, b }, out) => hooks.sub(a as TensorInfo, b as TensorInfo, out)),
+    Multiply: binary(ctx, 'Multiply', hooks),
+    SquaredDifference: binary(ctx, 'SquaredDifference', hooks),
+    RealDiv: binary(ctx, 'RealDiv', hooks),
     Square: recorded(square(ctx), ({ x }, out) => hooks.square(x as TensorInfo, out)),
     Relu: relu(ctx),
     [RELU_GRAD]: reluGrad(ctx),

@@ -44,6 +44,13 @@ export function release(values: unknown): void {
   ours.delete(buffer); // taken out until alloc hands it out again: a double release cannot pool it twice
 }
 
+/** Whether `values` is a whole buffer of the pool's, in use and never seen outside the backend. */
+export function ownedUnshared(values: unknown): values is Float32Array {
+  if (!(values instanceof Float32Array)) return false;
+  const buffer = values.buffer as ArrayBuffer;
+  return ours.has(buffer) && !escaped.has(buffer) && values.byteOffset === 0 && values.byteLength === buffer.byteLength;
+}
+
 /** Mark an array as visible outside the backend (read out, or viewed by another tensor). */
 export function markEscaped(values: unknown): void {
   if (ArrayBuffer.isView(values)) escaped.add(values.buffer);
