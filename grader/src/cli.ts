@@ -3,14 +3,13 @@
 // 3 graded but below --fail-under.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { GradeReport } from '@course/core';
+import { AssignmentError, assignmentFor, DEFAULT_ASSIGNMENT, loadAssignment, ManifestError } from '@course/core';
 import { BACKEND_CHOICES, type BackendChoice, BackendUnavailableError, releaseBackend } from '@course/d2l/backend';
-import { AssignmentError, assignmentFor, DEFAULT_ASSIGNMENT, loadAssignment } from './assignments.ts';
 import type { BatchOptions } from './batch/index.ts';
 import type { Shard } from './batch/shard.ts';
 import { assignmentChecks, parseChecksOption } from './check-selection.ts';
 import { type GradeOptions, gradeSubmission, UsageError } from './grade.ts';
-import { ManifestError } from './manifest.ts';
-import type { GradeReport } from './report-schema.ts';
 import { renderText } from './reporters/text.ts';
 import { watchSubmission } from './watch.ts';
 

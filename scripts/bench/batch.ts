@@ -4,8 +4,8 @@
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadAssignment, REPO_ROOT } from '@course/core';
 import type { BackendChoice } from '@course/d2l/backend';
-import { loadAssignment, REPO_ROOT } from '@course/grader/assignments';
 import { gradeBatch } from '@course/grader/batch/index';
 
 const NAME = 'batch grading throughput';

@@ -1,10 +1,11 @@
 // Check 6: a small network built from the student's block (by the sandboxed runner; trained here on the
 // rebuilt topology) learns Fashion-MNIST under a fixed seed: the loss must fall and the test accuracy
 // reach the threshold measured from the reference (see grader/README.md). The report shows the curve.
+
+import { disposeModel, rebuildModel, seedWeights } from '@course/core';
 import { loadDataFashionMnist } from '@course/d2l/fashion-mnist';
 import { trainCh6 } from '@course/d2l/train';
 import { trainKey } from '../items.ts';
-import { disposeModel, rebuildModel, seedWeights } from '../topology.ts';
 
 /**
  * BN momentum for the short training budget: TF.js's default (0.99) leaves the moving statistics near
@@ -28,8 +29,8 @@ function withBnMomentum(topology: unknown, momentum: number): unknown {
   return t;
 }
 
+import type { TrainingProfile } from '@course/core';
 import type * as tf from '@tensorflow/tfjs';
-import type { TrainingProfile } from '../expected.ts';
 import { type CheckContext, type CheckOutcome, type CheckRunner, combine, modelOr } from './context.ts';
 
 export const trainingCheck: CheckRunner = async (check, expected, ctx) => {

@@ -4,6 +4,7 @@
 // which both LMSs read as "no change", so an import never turns a missing grade into a zero.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Manifest } from '@course/core';
 import { writeFileAtomic } from '@course/d2l/atomic-write';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
@@ -16,7 +17,6 @@ import {
   writeGradebook,
 } from '../batch/gradebook.ts';
 import { readAllResults } from '../batch/result-file.ts';
-import type { Manifest } from '../manifest.ts';
 import { writeFeedback } from './feedback.ts';
 
 export const ROSTER_FILE = 'roster.csv';

@@ -2,9 +2,9 @@
 // (on this machine's backend, so the profile that matches it) and set the threshold to the worst run
 // minus the margin. Run after changing a training net or budget: `pnpm assign NAME --measure-training`.
 import { readFileSync, writeFileSync } from 'node:fs';
+import type { Assignment } from '@course/core';
+import { ExpectedFile } from '@course/core';
 import type { BackendChoice } from '@course/d2l/backend';
-import type { Assignment } from '@course/grader/assignments';
-import { ExpectedFile } from '@course/grader/expected';
 import { gradeSubmission } from '@course/grader/grade';
 import { serialize } from './expected.ts';
 

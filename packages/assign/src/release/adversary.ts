@@ -5,7 +5,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { listAssignments, loadAssignment, REPO_ROOT } from '@course/grader/assignments';
+import { listAssignments, loadAssignment, REPO_ROOT } from '@course/core';
 import { gradeSubmission } from '@course/grader/grade';
 
 export interface Attempt {

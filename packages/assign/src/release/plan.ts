@@ -7,7 +7,7 @@
 
 import { dirname, join, normalize, posix } from 'node:path';
 import { BEGIN, makeStub } from '@course/assign/stubs';
-import { type Manifest, studentFiles } from '@course/grader/manifest';
+import { type Manifest, studentFiles } from '@course/core';
 
 export const INSTRUCTOR_SEGMENT = 'instructor';
 export const MARKER_FILE = '.instructor-only';

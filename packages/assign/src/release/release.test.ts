@@ -16,7 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { expectedStubs } from '@course/assign/stubs';
-import { listAssignments, loadAssignment, REPO_ROOT } from '@course/grader/assignments';
+import { listAssignments, loadAssignment, REPO_ROOT } from '@course/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { gradeReleaseFiles } from './adversary.ts';
