@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { GradeReport } from '@course/core';
 import { AssignmentError, assignmentFor, DEFAULT_ASSIGNMENT, loadAssignment, ManifestError } from '@course/core';
-import { BACKEND_CHOICES, type BackendChoice, BackendUnavailableError, releaseBackend } from '@course/d2l/backend';
+import { BACKEND_CHOICES, type BackendChoice, BackendUnavailableError, releaseBackend } from '@course/d2l';
 import type { BatchOptions } from './batch/index.ts';
 import type { Shard } from './batch/shard.ts';
 import { assignmentChecks, parseChecksOption } from './check-selection.ts';

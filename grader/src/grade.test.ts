@@ -3,7 +3,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAssignment } from '@course/core';
-import { forbidSyncReads } from '@course/d2l/sync-reads';
+import { forbidSyncReads } from '@course/d2l';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradeSubmission } from './grade.ts';
 

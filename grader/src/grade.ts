@@ -29,7 +29,7 @@ import {
   summarize,
   type TaskResult,
 } from '@course/core';
-import { type BackendChoice, type BackendInfo, trimBackendMemory, useBackend } from '@course/d2l/backend';
+import { type BackendChoice, type BackendInfo, trimBackendMemory, useBackend } from '@course/d2l';
 import * as tf from '@tensorflow/tfjs';
 import { graderVersion } from './batch/grader-version.ts';
 import { createFailureLog, type FailureLog, typeErrorEntries } from './build-failures.ts';

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GradeReport } from '@course/core';
-import { swiftshaderEnv } from '@course/d2l/test-swiftshader';
+import { swiftshaderEnv } from '@course/d2l';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES } from './test-helpers.ts';
 

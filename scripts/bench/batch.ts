@@ -5,8 +5,8 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAssignment, REPO_ROOT } from '@course/core';
-import type { BackendChoice } from '@course/d2l/backend';
-import { gradeBatch } from '@course/grader/batch/index';
+import type { BackendChoice } from '@course/d2l';
+import { gradeBatch } from '@course/grader/batch';
 
 const NAME = 'batch grading throughput';
 

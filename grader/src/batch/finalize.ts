@@ -1,7 +1,7 @@
 // Everything derived from results/ (gradebook and class summary) is rebuilt from those files alone, by the
 // batch at its end and by merge, so both give the same bytes for the same results.
 import { join } from 'node:path';
-import { writeFileAtomic } from '@course/d2l/atomic-write';
+import { writeFileAtomic } from '@course/d2l';
 import { loadGradebookContext, writeGradebook } from './gradebook.ts';
 import { type BatchResult, readAllResults } from './result-file.ts';
 import { readSimilarity, SIMILARITY_HTML } from './similarity.ts';

@@ -5,7 +5,7 @@
 import { basename, join, resolve } from 'node:path';
 import type { Manifest } from '@course/core';
 import { type Assignment, listAssignments, loadAssignment } from '@course/core';
-import { writeFileAtomic } from '@course/d2l/atomic-write';
+import { writeFileAtomic } from '@course/d2l';
 import { stringify } from 'csv-stringify/sync';
 import { type Lateness, lateness, type SubmissionTime, submissionTimes } from '../export/deadlines.ts';
 import { emptyHandGrades, type HandGrades, readHandGrades } from '../review/store.ts';

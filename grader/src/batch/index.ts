@@ -6,7 +6,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_ASSIGNMENT, loadAssignment } from '@course/core';
-import type { BackendChoice } from '@course/d2l/backend';
+import type { BackendChoice } from '@course/d2l';
 import { forAudience } from '../reporters/audience.ts';
 import { writeReports } from '../reporters/index.ts';
 import { finalizeBatch } from './finalize.ts';

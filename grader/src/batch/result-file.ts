@@ -3,7 +3,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GradeReport } from '@course/core';
-import { writeFileAtomic } from '@course/d2l/atomic-write';
+import { writeFileAtomic } from '@course/d2l';
 import { z } from 'zod';
 
 export const BatchResult = z.object({

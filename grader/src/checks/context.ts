@@ -1,7 +1,7 @@
 // What every check gets: the rebuilt models (or why a model is missing), the seed and the backend.
 
 import type { CheckExpectation, CheckResult, ManifestCheck, ModelSummary } from '@course/core';
-import type { BackendInfo } from '@course/d2l/backend';
+import type { BackendInfo } from '@course/d2l';
 import type * as tf from '@tensorflow/tfjs';
 import type { TypeDiagnostic } from '../sandbox/diagnostics.ts';
 

@@ -3,7 +3,7 @@
 // reach the threshold measured from the reference (see grader/README.md). The report shows the curve.
 
 import { disposeModel, rebuildModel, seedWeights } from '@course/core';
-import { loadDataFashionMnist } from '@course/d2l/fashion-mnist';
+import { loadDataFashionMnist } from '@course/d2l';
 import { trainCh6 } from '@course/d2l/train';
 import { trainKey } from '../items.ts';
 

@@ -3,7 +3,7 @@
 // grader's comment. It names no check, hidden or not (the reports do that), so it is safe to hand out.
 import { join } from 'node:path';
 import type { Manifest } from '@course/core';
-import { writeFileAtomic } from '@course/d2l/atomic-write';
+import { writeFileAtomic } from '@course/d2l';
 import type { FinalGrade } from '../batch/gradebook.ts';
 import type { HandGrades } from '../review/store.ts';
 

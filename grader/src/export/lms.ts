@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '@course/core';
-import { writeFileAtomic } from '@course/d2l/atomic-write';
+import { writeFileAtomic } from '@course/d2l';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import {

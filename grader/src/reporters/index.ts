@@ -3,7 +3,7 @@
 import { appendFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GradeReport } from '@course/core';
-import { writeFileAtomic } from '@course/d2l/atomic-write';
+import { writeFileAtomic } from '@course/d2l';
 import { type Audience, defaultAudience, forAudience } from './audience.ts';
 import { toGradescope } from './gradescope.ts';
 import { inertReport } from './inert.ts';

@@ -4,8 +4,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Assignment } from '@course/core';
 import { ExpectedFile } from '@course/core';
-import type { BackendChoice } from '@course/d2l/backend';
-import { gradeSubmission } from '@course/grader/grade';
+import type { BackendChoice } from '@course/d2l';
+import { gradeSubmission } from '@course/grader';
 import { serialize } from './expected.ts';
 
 export const MEASURE_SEEDS = [0, 1, 2];

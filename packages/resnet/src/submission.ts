@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Assignment, AssignmentError, assignmentFor, loadAssignment, loadExpected } from '@course/core';
-import { summary } from '@course/d2l/summary';
+import { summary } from '@course/d2l';
 import type * as tf from '@tensorflow/tfjs';
 import { buildArch } from './archs.ts';
 

@@ -5,7 +5,7 @@
 // command again submits only the tasks whose shards still have students to grade.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '@course/d2l/atomic-write';
+import { writeFileAtomic } from '@course/d2l';
 import { z } from 'zod';
 import { UsageError } from '../../grade.ts';
 import { graderVersion, REPO_ROOT } from '../grader-version.ts';
