@@ -31,7 +31,6 @@ import {
 } from '@course/core';
 import { type BackendChoice, type BackendInfo, trimBackendMemory, useBackend } from '@course/d2l';
 import * as tf from '@tensorflow/tfjs';
-import { graderVersion } from './batch/grader-version.ts';
 import { createFailureLog, type FailureLog, typeErrorEntries } from './build-failures.ts';
 import { buildsCheck } from './checks/builds.ts';
 import type { Built, CheckContext, CheckRunner } from './checks/context.ts';
@@ -41,6 +40,7 @@ import { shapesCheck } from './checks/shapes.ts';
 import { structureCheck } from './checks/structure.ts';
 import { trainingCheck } from './checks/training.ts';
 import { typecheckCheck } from './checks/typecheck.ts';
+import { graderVersion } from './grader-version.ts';
 import { readSubmission, refusedLine, writeSnapshot } from './intake.ts';
 import { itemsFor } from './items.ts';
 import { inertReport } from './reporters/inert.ts';

@@ -16,6 +16,7 @@ export const GRADING_INPUTS = [
   'grader/src',
   'grader/templates',
   'assignments',
+  'packages/core/src',
   'packages/resnet/src',
   'packages/d2l/src',
 ];

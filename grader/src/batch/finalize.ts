@@ -2,8 +2,8 @@
 // batch at its end and by merge, so both give the same bytes for the same results.
 import { join } from 'node:path';
 import { writeFileAtomic } from '@course/d2l';
-import { loadGradebookContext, writeGradebook } from './gradebook.ts';
-import { type BatchResult, readAllResults } from './result-file.ts';
+import { loadGradebookContext, writeGradebook } from '../records/gradebook.ts';
+import { type BatchResult, readAllResults } from '../records/result-file.ts';
 import { readSimilarity, SIMILARITY_HTML } from './similarity.ts';
 import { summarize, summaryHtml, summaryMarkdown } from './summary.ts';
 

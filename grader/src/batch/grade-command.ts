@@ -2,7 +2,7 @@
 // Kept apart from the batch so that run_autograder loads only this and not the batch's charts.
 import { join } from 'node:path';
 import type { BackendChoice } from '@course/d2l';
-import { REPO_ROOT } from './grader-version.ts';
+import { REPO_ROOT } from '../grader-version.ts';
 
 export interface GradeCommandOptions {
   hidden: boolean;

@@ -6,7 +6,7 @@
 //   npx tsx grader/src/batch/main.ts merge --out DIR SHARD_DIR...
 import { parseArgs } from 'node:util';
 import { BACKEND_CHOICES, type BackendChoice } from '@course/d2l';
-import { OPTIONS } from '../cli.ts';
+import { OPTIONS } from '../options.ts';
 import { gradeBatch, parseShard } from './index.ts';
 import { mergeShards } from './merge.ts';
 

@@ -4,8 +4,8 @@
 import { join } from 'node:path';
 import type { Manifest } from '@course/core';
 import { writeFileAtomic } from '@course/d2l';
-import type { FinalGrade } from '../batch/gradebook.ts';
-import type { HandGrades } from '../review/store.ts';
+import type { FinalGrade } from '../records/gradebook.ts';
+import type { HandGrades } from '../records/hand-grades.ts';
 
 const pts = (n: number) => String(Math.round(n * 100) / 100);
 

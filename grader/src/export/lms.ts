@@ -15,8 +15,8 @@ import {
   loadGradebookContext,
   spreadsheetCsv,
   writeGradebook,
-} from '../batch/gradebook.ts';
-import { readAllResults } from '../batch/result-file.ts';
+} from '../records/gradebook.ts';
+import { readAllResults } from '../records/result-file.ts';
 import { writeFeedback } from './feedback.ts';
 
 export const ROSTER_FILE = 'roster.csv';

@@ -7,9 +7,9 @@ import type { Manifest } from '@course/core';
 import { type Assignment, listAssignments, loadAssignment } from '@course/core';
 import { writeFileAtomic } from '@course/d2l';
 import { stringify } from 'csv-stringify/sync';
-import { type Lateness, lateness, type SubmissionTime, submissionTimes } from '../export/deadlines.ts';
-import { emptyHandGrades, type HandGrades, readHandGrades } from '../review/store.ts';
-import { REPO_ROOT } from './grader-version.ts';
+import { REPO_ROOT } from '../grader-version.ts';
+import { type Lateness, lateness, type SubmissionTime, submissionTimes } from './deadlines.ts';
+import { emptyHandGrades, type HandGrades, readHandGrades } from './hand-grades.ts';
 import type { BatchResult } from './result-file.ts';
 
 export interface GradebookTask {

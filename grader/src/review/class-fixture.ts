@@ -5,8 +5,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadManifest, type Manifest } from '@course/core';
-import { REPO_ROOT } from '../batch/grader-version.ts';
-import { writeResult } from '../batch/result-file.ts';
+import { REPO_ROOT } from '../grader-version.ts';
+import { writeResult } from '../records/result-file.ts';
 import { sampleReport } from '../reporters/sample-report.ts';
 
 export interface FixtureStudent {

@@ -18,11 +18,11 @@ import {
   loadGradebookContext,
   submissionFolders,
   writeGradebook,
-} from '../batch/gradebook.ts';
-import { type BatchResult, readAllResults } from '../batch/result-file.ts';
+} from '../records/gradebook.ts';
+import { applyChange, HandGradeChange, readHandGrades, rescore, writeHandGrades } from '../records/hand-grades.ts';
+import { type BatchResult, readAllResults } from '../records/result-file.ts';
 import { renderTemplate } from '../reporters/templates.ts';
 import { readAnswer } from './answers.ts';
-import { applyChange, HandGradeChange, readHandGrades, rescore, writeHandGrades } from './store.ts';
 
 export interface ReviewOptions {
   outDir: string;
