@@ -1,4 +1,4 @@
-// Check 3: parameter counts in canonical form (analysis/canonical.ts: a convolution's bias and a BN on the
+// Check 3: parameter counts in canonical form (@course/core, analysis/canonical.ts: a convolution's bias and a BN on the
 // projection shortcut are conventions, not counted) against the reference's. The report gives the model's
 // own trainable and total counts and names the conventions; on a mismatch, the first layer where counts part.
 

@@ -1,4 +1,4 @@
-// Check 4: layer kinds, read from the rebuilt graph's canonical form (analysis/canonical.ts), against the
+// Check 4: layer kinds, read from the rebuilt graph's canonical form (@course/core's analysis/canonical.ts), against the
 // reference's: for a block its residual branch, shortcut and what follows the addition; for a network its
 // stem, every block and its head. Expected and found side by side; the conventions matched are named.
 

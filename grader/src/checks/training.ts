@@ -15,7 +15,7 @@ import { trainKey } from '../items.ts';
 export const TRAINING_BN_MOMENTUM = 0.9;
 
 /**
- * Wall-clock bound on one training run. The size budget (analysis/cost.ts) bounds memory, not time: a
+ * Wall-clock bound on one training run. The size budget (@course/core's analysis/cost.ts) bounds memory, not time: a
  * block of slow layers within it (a zero-padding block trained for 16 minutes on a shared 2-core
  * machine) must not keep the grader past Gradescope's 10 minutes. The reference trains in 10–50 s.
  */
