@@ -4,8 +4,8 @@
 // the same words in prose ("the residual branch") stay allowed.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { listAssignments, loadAssignment, REPO_ROOT } from '@course/core';
 import { describe, expect, it } from 'vitest';
-import { listAssignments, loadAssignment, REPO_ROOT } from './assignments.ts';
 
 const SRC = join(REPO_ROOT, 'grader/src');
 

@@ -4,9 +4,10 @@
 // it. A type error does not stop anything (esbuild bundles the file and the child runs it): it is listed
 // once in the report (`typeErrorEntries`), and a run-time failure on the very line it sits on names it.
 // grade.ts calls this module for every build outcome and once more on the finished check results.
+
+import type { CheckResult, TypeErrorEntry } from '@course/core';
 import { diagnose, type Evidence } from './causes.ts';
 import type { Built } from './checks/context.ts';
-import type { CheckResult, TypeErrorEntry } from './report-schema.ts';
 import type { BundleResult } from './sandbox/bundle.ts';
 import { sourceExcerpt, type TypeDiagnostic } from './sandbox/diagnostic-text.ts';
 import type { ItemOutcome } from './sandbox/spawn.ts';

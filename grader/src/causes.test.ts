@@ -3,10 +3,10 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { GradeReport } from '@course/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CAUSES, callChain, diagnose, type Evidence } from './causes.ts';
 import { gradeSubmission } from './grade.ts';
-import type { GradeReport } from './report-schema.ts';
 import { renderText } from './reporters/text.ts';
 import { defaultExportOf } from './sandbox/diagnostics.ts';
 import { FIXTURES, fixtureSubmission } from './test-helpers.ts';

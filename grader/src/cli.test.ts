@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
+import { GradeReport } from '@course/core';
 import { describe, expect, it } from 'vitest';
 import { assignmentChecks } from './check-selection.ts';
 import { failUnderPoints, main } from './cli.ts';
 import { gradeSubmission } from './grade.ts';
-import { GradeReport } from './report-schema.ts';
 import { FIXTURES } from './test-helpers.ts';
 import { type WatchEvent, watchSubmission } from './watch.ts';
 

@@ -3,14 +3,14 @@
 // 3 graded but below --fail-under.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BACKEND_CHOICES, type BackendChoice, BackendUnavailableError, releaseBackend } from '@course/d2l/backend';
-import { AssignmentError, assignmentFor, DEFAULT_ASSIGNMENT, loadAssignment } from './assignments.ts';
+import type { GradeReport } from '@course/core';
+import { AssignmentError, assignmentFor, DEFAULT_ASSIGNMENT, loadAssignment, ManifestError } from '@course/core';
+import { BACKEND_CHOICES, type BackendChoice, BackendUnavailableError, releaseBackend } from '@course/d2l';
 import type { BatchOptions } from './batch/index.ts';
 import type { Shard } from './batch/shard.ts';
 import { assignmentChecks, parseChecksOption } from './check-selection.ts';
 import { type GradeOptions, gradeSubmission, UsageError } from './grade.ts';
-import { ManifestError } from './manifest.ts';
-import type { GradeReport } from './report-schema.ts';
+import { OPTIONS } from './options.ts';
 import { renderText } from './reporters/text.ts';
 import { watchSubmission } from './watch.ts';
 
@@ -36,40 +36,6 @@ export class CliUsageError extends Error {}
 function usage(message: string): never {
   throw new CliUsageError(message);
 }
-
-/** Also batch/main.ts's defaults (seed, backend, jobs), so the two command lines agree. */
-export const OPTIONS = {
-  assignment: { type: 'string' },
-  submission: { type: 'string' },
-  submissions: { type: 'string' },
-  hidden: { type: 'boolean', default: false },
-  format: { type: 'string', default: 'text' },
-  out: { type: 'string' },
-  backend: { type: 'string', default: 'auto' },
-  seed: { type: 'string', default: '0' },
-  'fail-under': { type: 'string' },
-  'skip-training': { type: 'boolean', default: false },
-  only: { type: 'string' },
-  'retry-failed': { type: 'boolean', default: false },
-  checks: { type: 'string' },
-  watch: { type: 'boolean', default: false },
-  timeout: { type: 'string' },
-  heap: { type: 'string' },
-  jobs: { type: 'string', default: '1' },
-  shard: { type: 'string' },
-  slurm: { type: 'boolean', default: false },
-  tasks: { type: 'string' },
-  partition: { type: 'string' },
-  gres: { type: 'string' },
-  time: { type: 'string' },
-  wait: { type: 'boolean', default: false },
-  'slurm-job': { type: 'string' },
-  port: { type: 'string' },
-  roster: { type: 'string' },
-  column: { type: 'string' },
-  color: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const;
 
 export type CliValues = ReturnType<typeof parse>['values'];
 

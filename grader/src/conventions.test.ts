@@ -3,9 +3,10 @@
 // write them, or with layers grouped in nested tf.sequential / tf.model models, score full marks with the
 // convention named; a head that pools with a max, flattens, or a
 // pre-activation net without its final BN → ReLU loses points on its own task only. Training is left out.
+
+import type { GradeReport } from '@course/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gradeSubmission } from './grade.ts';
-import type { GradeReport } from './report-schema.ts';
 import { fixtureSubmission } from './test-helpers.ts';
 
 interface Case {

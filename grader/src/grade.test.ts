@@ -2,14 +2,14 @@
 // mistaken and hostile fixtures in grader/test-submissions. Training is left out here (training.test.ts).
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { forbidSyncReads } from '@course/d2l/sync-reads';
+import { loadAssignment } from '@course/core';
+import { forbidSyncReads } from '@course/d2l';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAssignment } from './assignments.ts';
 import { gradeSubmission } from './grade.ts';
 
 const STUDENT_WORKSPACE = loadAssignment('resnet').workspace;
 
-import type { CheckResult, GradeReport } from './report-schema.ts';
+import type { CheckResult, GradeReport } from '@course/core';
 import { FIXTURES, fixtureSubmission } from './test-helpers.ts';
 
 const SOLUTION = join(FIXTURES, '../../assignments/resnet/instructor/solution');

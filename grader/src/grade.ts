@@ -2,12 +2,35 @@
 // file, rebuild their topologies here, run the manifest's checks on the rebuilt models, and score.
 import { existsSync, lstatSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type BackendChoice, type BackendInfo, trimBackendMemory, useBackend } from '@course/d2l/backend';
+import {
+  type Assignment,
+  AssignmentError,
+  assignmentFor,
+  type Budget,
+  budgetFor,
+  type CheckExpectation,
+  type CheckKind,
+  type CheckResult,
+  checkBudget,
+  disposeModel,
+  type ExpectedFile,
+  GradeReport,
+  INSTRUCTOR_DIR,
+  loadAssignment,
+  loadExpected,
+  type Manifest,
+  type ManifestCheck,
+  noteCases,
+  parseManifestFragment,
+  readJsonFile,
+  readTopology,
+  rebuildModel,
+  referenceSizes,
+  summarize,
+  type TaskResult,
+} from '@course/core';
+import { type BackendChoice, type BackendInfo, trimBackendMemory, useBackend } from '@course/d2l';
 import * as tf from '@tensorflow/tfjs';
-import { type Budget, budgetFor, checkBudget, noteCases, referenceSizes } from './analysis/cost.ts';
-import { summarize } from './analysis/graph.ts';
-import { type Assignment, AssignmentError, assignmentFor, INSTRUCTOR_DIR, loadAssignment } from './assignments.ts';
-import { graderVersion } from './batch/grader-version.ts';
 import { createFailureLog, type FailureLog, typeErrorEntries } from './build-failures.ts';
 import { buildsCheck } from './checks/builds.ts';
 import type { Built, CheckContext, CheckRunner } from './checks/context.ts';
@@ -17,18 +40,15 @@ import { shapesCheck } from './checks/shapes.ts';
 import { structureCheck } from './checks/structure.ts';
 import { trainingCheck } from './checks/training.ts';
 import { typecheckCheck } from './checks/typecheck.ts';
-import { type CheckExpectation, type ExpectedFile, loadExpected } from './expected.ts';
+import { graderVersion } from './grader-version.ts';
 import { readSubmission, refusedLine, writeSnapshot } from './intake.ts';
 import { itemsFor } from './items.ts';
-import { type CheckKind, type Manifest, type ManifestCheck, parseManifestFragment, readJsonFile } from './manifest.ts';
-import { type CheckResult, GradeReport, type TaskResult } from './report-schema.ts';
 import { inertReport } from './reporters/inert.ts';
 import { bundleStudentFile, SANDBOX_DIR } from './sandbox/bundle.ts';
 import type { TypeDiagnostic } from './sandbox/diagnostic-text.ts';
 import type { BuildItem } from './sandbox/protocol.ts';
 import { childGate, type ItemOutcome, runSandboxed, type SandboxOptions, sandboxLimits } from './sandbox/spawn.ts';
 import { releaseTypeChecker, startTypeCheck } from './sandbox/type-check.ts';
-import { disposeModel, readTopology, rebuildModel } from './topology.ts';
 
 export interface GradeOptions {
   submissionDir: string;

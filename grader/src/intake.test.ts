@@ -5,12 +5,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { GradeReport } from '@course/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gradeBatch } from './batch/index.ts';
 import { listSubmissions, submissionHash } from './batch/submissions.ts';
 import { gradeSubmission } from './grade.ts';
 import { MAX_FILE_BYTES, readSubmission } from './intake.ts';
-import type { GradeReport } from './report-schema.ts';
 import { FIXTURES, fixtureSubmission } from './test-helpers.ts';
 
 const REPO = join(FIXTURES, '../..');

@@ -1,7 +1,6 @@
 // Which models each check needs the child to build, keyed so that checks sharing a case share one build.
 // Function names, arguments and the training network all come from the assignment's manifest.
-import type { BlockCase, CheckExpectation, NetCase } from './expected.ts';
-import type { CaseArg, ManifestCheck, ManifestFunction } from './manifest.ts';
+import type { BlockCase, CaseArg, CheckExpectation, ManifestCheck, ManifestFunction, NetCase } from '@course/core';
 import type { BuildItem } from './sandbox/protocol.ts';
 
 export function blockKey(fn: string, k: BlockCase): string {

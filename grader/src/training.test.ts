@@ -2,7 +2,7 @@
 // loss) and on a block that cannot learn the task (a zeroed-out network), which must not.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { forbidSyncReads } from '@course/d2l/sync-reads';
+import { forbidSyncReads } from '@course/d2l';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradeSubmission } from './grade.ts';
 import { FIXTURES } from './test-helpers.ts';

@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, watch } from 'node:fs';
 import { join } from 'node:path';
+import type { GradeReport } from '@course/core';
 import { type CheckRef, checksOfFiles } from './check-selection.ts';
-import type { GradeReport } from './report-schema.ts';
 
 export interface WatchEvent {
   /** Files whose content changed since the last grading ([] for the first). */

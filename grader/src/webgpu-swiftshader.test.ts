@@ -8,9 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { swiftshaderEnv } from '@course/d2l/test-swiftshader';
+import { GradeReport } from '@course/core';
+import { swiftshaderEnv } from '@course/d2l';
 import { describe, expect, it } from 'vitest';
-import { GradeReport } from './report-schema.ts';
 import { FIXTURES } from './test-helpers.ts';
 
 const SOLUTION = join(FIXTURES, '../../assignments/resnet/instructor/solution');

@@ -4,9 +4,9 @@
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BackendChoice } from '@course/d2l/backend';
-import { loadAssignment, REPO_ROOT } from '@course/grader/assignments';
-import { gradeBatch } from '@course/grader/batch/index';
+import { loadAssignment, REPO_ROOT } from '@course/core';
+import type { BackendChoice } from '@course/d2l';
+import { gradeBatch } from '@course/grader/batch';
 
 const NAME = 'batch grading throughput';
 

@@ -5,11 +5,18 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BACKEND_CHOICES, type BackendName, releaseBackend, useBackend } from '@course/d2l/backend';
-import { type CaseResult, compareWithCpu } from '@course/d2l/backend-numerics';
-import type { PathStatus } from '@course/d2l/backend-probe';
-import { type Throughput, trainingThroughput } from '@course/d2l/backend-throughput';
-import { buildArch } from '@course/resnet/archs';
+import type { PathStatus } from '@course/d2l';
+import {
+  BACKEND_CHOICES,
+  type BackendName,
+  type CaseResult,
+  compareWithCpu,
+  releaseBackend,
+  type Throughput,
+  trainingThroughput,
+  useBackend,
+} from '@course/d2l';
+import { buildArch } from '@course/resnet';
 import { formatTable, type Row, summarizeNumerics } from './table.ts';
 
 const USAGE = `usage: tsx scripts/gpu-check/check.ts [--arch resnet18] [--size 96] [--batch 64] [--steps 10] [--warmup 2]

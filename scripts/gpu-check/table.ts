@@ -1,5 +1,5 @@
 // The GPU check's closing table: one row per backend, long text (device or reason) in the last column.
-import type { CaseResult } from '@course/d2l/backend-numerics';
+import type { CaseResult } from '@course/d2l';
 
 export interface Row {
   backend: string;

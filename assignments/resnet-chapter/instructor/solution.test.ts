@@ -2,10 +2,14 @@
 // published anchors and agree, layer for layer, with the reference package's chapter code
 // (@course/resnet: chapter.ts for the chapter, the Table-1 family for ResNet-34), which is written
 // independently under the d2l preset.
-import { layerShapes, summary } from '@course/d2l/summary';
-import * as chapter from '@course/resnet/chapter';
-import { PRESETS } from '@course/resnet/presets';
-import { resnet as family } from '@course/resnet/resnet';
+import { layerShapes, summary } from '@course/d2l';
+import {
+  residual as chapterResidual,
+  resnet18 as chapterResnet18,
+  resnetBlock as chapterResnetBlock,
+  resnet as family,
+  PRESETS,
+} from '@course/resnet';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as solution from './solution/resnet.ts';
@@ -150,7 +154,7 @@ describe('solution vs @course/resnet (d2l preset)', () => {
 
   it.each(CASES)('residual %o', ({ shape, numChannels, options }) => {
     expect(layout(blockModel((x) => solution.residual(x, numChannels, options), shape))).toEqual(
-      layout(blockModel((x) => chapter.residual(x, numChannels, options), shape)),
+      layout(blockModel((x) => chapterResidual(x, numChannels, options), shape)),
     );
   });
 
@@ -159,12 +163,12 @@ describe('solution vs @course/resnet (d2l preset)', () => {
     { shape: [14, 14, 64], numChannels: 128, numResiduals: 3, firstBlock: false },
   ])('resnetBlock %o', ({ shape, numChannels, numResiduals, firstBlock }) => {
     expect(layout(blockModel((x) => solution.resnetBlock(x, numChannels, numResiduals, firstBlock), shape))).toEqual(
-      layout(blockModel((x) => chapter.resnetBlock(x, numChannels, numResiduals, { firstBlock }), shape)),
+      layout(blockModel((x) => chapterResnetBlock(x, numChannels, numResiduals, { firstBlock }), shape)),
     );
   });
 
   it('resnet18 is chapter.ts resnet18', () => {
-    expect(layout(solution.resnet18())).toEqual(layout(chapter.resnet18()));
+    expect(layout(solution.resnet18())).toEqual(layout(chapterResnet18()));
   });
 
   it('resnet34 is the Table-1 family resnet(34)', () => {

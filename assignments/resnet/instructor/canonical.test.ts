@@ -1,8 +1,7 @@
 // The canonical form: every published convention of the exercises gives the chapter's graph, with the
 // convention named; what computes something else stays visible.
 
-import { canonicalize, describeConventions, paddingIsSame } from '@course/grader/analysis/canonical';
-import { netLayout, readBlock, summarize } from '@course/grader/analysis/graph';
+import { canonicalize, describeConventions, netLayout, paddingIsSame, readBlock, summarize } from '@course/core';
 import type { Preset } from '@course/resnet';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -1,11 +1,9 @@
 // Two independent implementations must agree: the self-contained exercise solutions (student API)
 // and the preset-driven family, under the chapter's (d2l) conventions.
 
-import { summary } from '@course/d2l/summary';
-import { buildArch } from '@course/resnet/archs';
-import type { T } from '@course/resnet/layers';
-import { preactResidual as familyPreact } from '@course/resnet/preact-resnet';
-import { bottleneck as familyBottleneck } from '@course/resnet/resnet';
+import { summary } from '@course/d2l';
+import type { T } from '@course/resnet';
+import { buildArch, bottleneck as familyBottleneck, preactResidual as familyPreact } from '@course/resnet';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as solutionBottleneck from './solution/bottleneck.ts';

@@ -1,6 +1,6 @@
 // Every published convention the grader accepts for the exercises, as a preset of the one ResNet skeleton
 // (@course/resnet): the student API built in each. The expected data is the canonical form
-// (grader/src/analysis/canonical.ts) of the reference; the authoring step (pnpm assign, via conventions.ts)
+// (packages/core/src/analysis/canonical.ts) of the reference; the authoring step (pnpm assign, via conventions.ts)
 // checks that every convention here has the very same canonical form, so a convention the canonical form
 // misses fails there, named, and not in a student's grade.
 import { bottleneck, PRESETS, type Preset, preactResidual, preactResnet, resnet } from '@course/resnet';

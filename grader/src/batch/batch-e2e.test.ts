@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './grader-version.ts';
+import { REPO_ROOT } from '../grader-version.ts';
 import { gradeBatch } from './index.ts';
 
 const REFERENCE = join(REPO_ROOT, 'assignments/resnet/instructor/solution');

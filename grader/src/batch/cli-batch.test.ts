@@ -5,8 +5,8 @@ import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { loadAssignment } from '@course/core';
 import { describe, expect, it } from 'vitest';
-import { loadAssignment } from '../assignments.ts';
 import { main } from '../cli.ts';
 
 async function cli(args: string[]): Promise<{ code: number; stderr: string }> {

@@ -1,9 +1,9 @@
 // Everything derived from results/ (gradebook and class summary) is rebuilt from those files alone, by the
 // batch at its end and by merge, so both give the same bytes for the same results.
 import { join } from 'node:path';
-import { writeFileAtomic } from '@course/d2l/atomic-write';
-import { loadGradebookContext, writeGradebook } from './gradebook.ts';
-import { type BatchResult, readAllResults } from './result-file.ts';
+import { writeFileAtomic } from '@course/d2l';
+import { loadGradebookContext, writeGradebook } from '../records/gradebook.ts';
+import { type BatchResult, readAllResults } from '../records/result-file.ts';
 import { readSimilarity, SIMILARITY_HTML } from './similarity.ts';
 import { summarize, summaryHtml, summaryMarkdown } from './summary.ts';
 

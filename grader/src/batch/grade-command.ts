@@ -1,8 +1,8 @@
 // The command that grades one submission in a child process: the grader CLI, printing its report as JSON.
 // Kept apart from the batch so that run_autograder loads only this and not the batch's charts.
 import { join } from 'node:path';
-import type { BackendChoice } from '@course/d2l/backend';
-import { REPO_ROOT } from './grader-version.ts';
+import type { BackendChoice } from '@course/d2l';
+import { REPO_ROOT } from '../grader-version.ts';
 
 export interface GradeCommandOptions {
   hidden: boolean;

@@ -5,15 +5,10 @@ import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { BackendChoice } from '@course/d2l/backend';
+import { DEFAULT_ASSIGNMENT, loadAssignment } from '@course/core';
+import type { BackendChoice } from '@course/d2l';
 import { ensureBundle } from '../../bin/cli-bundle.mjs';
-import { DEFAULT_ASSIGNMENT, loadAssignment } from '../assignments.ts';
-import { forAudience } from '../reporters/audience.ts';
-import { writeReports } from '../reporters/index.ts';
-import { finalizeBatch } from './finalize.ts';
-import { defaultGradeCommand } from './grade-command.ts';
-import { graderVersion as currentGraderVersion, REPO_ROOT } from './grader-version.ts';
-import { type BatchProgress, defaultProgress } from './progress.ts';
+import { graderVersion as currentGraderVersion, REPO_ROOT } from '../grader-version.ts';
 import {
   type BatchResult,
   GONE,
@@ -22,15 +17,20 @@ import {
   readResult,
   resultPath,
   writeResult,
-} from './result-file.ts';
+} from '../records/result-file.ts';
+import { forAudience } from '../reporters/audience.ts';
+import { writeReports } from '../reporters/index.ts';
+import { finalizeBatch } from './finalize.ts';
+import { defaultGradeCommand } from './grade-command.ts';
+import { type BatchProgress, defaultProgress } from './progress.ts';
 import { killGroup, runGradeCommand } from './run-one.ts';
 import type { Shard } from './shard.ts';
 import { classSimilarity, writeSimilarity } from './similarity.ts';
 import { classOf, submissionHash } from './submissions.ts';
 
+export { GONE, INSTRUCTOR_REPORTS } from '../records/result-file.ts';
 export { defaultGradeCommand } from './grade-command.ts';
 export type { BatchProgress } from './progress.ts';
-export { GONE, INSTRUCTOR_REPORTS } from './result-file.ts';
 export { parseShard, type Shard } from './shard.ts';
 
 export interface BatchOptions {

@@ -5,8 +5,8 @@
 // Its defaults are the CLI's (seed 0, backend auto, 15 minutes per submission).
 //   npx tsx grader/src/batch/main.ts merge --out DIR SHARD_DIR...
 import { parseArgs } from 'node:util';
-import { BACKEND_CHOICES, type BackendChoice } from '@course/d2l/backend';
-import { OPTIONS } from '../cli.ts';
+import { BACKEND_CHOICES, type BackendChoice } from '@course/d2l';
+import { OPTIONS } from '../options.ts';
 import { gradeBatch, parseShard } from './index.ts';
 import { mergeShards } from './merge.ts';
 

@@ -6,9 +6,15 @@
 // the gradebook as what it is, and the one-line reason says what to do.
 import { cp, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@course/d2l/atomic-write';
+import { writeFileAtomic } from '@course/d2l';
+import {
+  type BatchResult,
+  INSTRUCTOR_REPORTS,
+  readAllResults,
+  readResult,
+  resultPath,
+} from '../records/result-file.ts';
 import { finalizeBatch } from './finalize.ts';
-import { type BatchResult, INSTRUCTOR_REPORTS, readAllResults, readResult, resultPath } from './result-file.ts';
 import { shardOf } from './shard.ts';
 import { readSimilarity, type SimilarityReport, writeSimilarity } from './similarity.ts';
 import { classOf } from './submissions.ts';

@@ -2,7 +2,7 @@
 // spawn children of its own) costs only that submission's row. The child leads its own process group so a
 // timeout kills the whole tree.
 import { spawn } from 'node:child_process';
-import { GradeReport } from '../report-schema.ts';
+import { GradeReport } from '@course/core';
 
 export type Outcome =
   | { status: 'graded'; report: GradeReport; seconds: number }

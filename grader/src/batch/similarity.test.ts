@@ -3,8 +3,8 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadAssignment, REPO_ROOT } from '@course/core';
 import { describe, expect, it } from 'vitest';
-import { loadAssignment, REPO_ROOT } from '../assignments.ts';
 import { classSimilarity, similarityHtml } from './similarity.ts';
 
 const resnet = loadAssignment('resnet');

@@ -2,8 +2,8 @@
 // as Markdown and as a self-contained HTML page with vega-lite charts rendered to inline SVG.
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import type { BatchResult } from '../records/result-file.ts';
 import { renderTemplate } from '../reporters/templates.ts';
-import type { BatchResult } from './result-file.ts';
 
 export interface StudentRow {
   student: string;

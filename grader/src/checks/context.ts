@@ -1,14 +1,11 @@
 // What every check gets: the rebuilt models (or why a model is missing), the seed and the backend.
 
-import type { BackendInfo } from '@course/d2l/backend';
+import type { CheckExpectation, CheckResult, ManifestCheck, ModelSummary } from '@course/core';
+import type { BackendInfo } from '@course/d2l';
 import type * as tf from '@tensorflow/tfjs';
-import type { ModelSummary } from '../analysis/graph.ts';
-import type { CheckExpectation } from '../expected.ts';
-import type { ManifestCheck } from '../manifest.ts';
-import type { CheckResult } from '../report-schema.ts';
 import type { TypeDiagnostic } from '../sandbox/diagnostic-text.ts';
 
-export type { ModelSummary } from '../analysis/graph.ts';
+export type { ModelSummary } from '@course/core';
 
 export type Built =
   | { ok: true; model?: tf.LayersModel; summary: ModelSummary }

@@ -1,10 +1,9 @@
 // Check 5, "nested function classes": zero the last layer of the residual branch in the rebuilt block;
 // a post-activation block must then compute relu(x), a pre-activation block exactly x.
+
+import { canonicalize, readBlock, seedWeights } from '@course/core';
 import * as tf from '@tensorflow/tfjs';
-import { canonicalize } from '../analysis/canonical.ts';
-import { readBlock } from '../analysis/graph.ts';
 import { blockKey, describeBlockCase } from '../items.ts';
-import { seedWeights } from '../topology.ts';
 import { type CaseVerdict, type CheckRunner, combine, modelOr, sameShape } from './context.ts';
 
 const TOLERANCE = 1e-5;

@@ -1,10 +1,10 @@
-// Check 3: parameter counts in canonical form (analysis/canonical.ts: a convolution's bias and a BN on the
+// Check 3: parameter counts in canonical form (@course/core, analysis/canonical.ts: a convolution's bias and a BN on the
 // projection shortcut are conventions, not counted) against the reference's. The report gives the model's
 // own trainable and total counts and names the conventions; on a mismatch, the first layer where counts part.
+
+import type { BlockParams } from '@course/core';
+import { type Conventions, describeConventions, type ModelSummary, paramTotals } from '@course/core';
 import type { z } from 'zod';
-import { type Conventions, describeConventions } from '../analysis/canonical.ts';
-import { type ModelSummary, paramTotals } from '../analysis/graph.ts';
-import type { BlockParams } from '../expected.ts';
 import { blockKey, describeBlockCase, describeNetCase, netKey } from '../items.ts';
 import { type CaseVerdict, type CheckRunner, combine, summaryOr } from './context.ts';
 

@@ -1,10 +1,10 @@
-// Check 4: layer kinds, read from the rebuilt graph's canonical form (analysis/canonical.ts), against the
+// Check 4: layer kinds, read from the rebuilt graph's canonical form (@course/core's analysis/canonical.ts), against the
 // reference's: for a block its residual branch, shortcut and what follows the addition; for a network its
 // stem, every block and its head. Expected and found side by side; the conventions matched are named.
-import { type Conventions, canonicalize, describeConventions } from '../analysis/canonical.ts';
-import { type BlockSignature, readBlock } from '../analysis/graph.ts';
+
+import type { BranchComparison } from '@course/core';
+import { type BlockSignature, type Conventions, canonicalize, describeConventions, readBlock } from '@course/core';
 import { blockKey, describeBlockCase, describeNetCase, netKey } from '../items.ts';
-import type { BranchComparison } from '../report-schema.ts';
 import { type CaseVerdict, type CheckRunner, combine, modelOr, summaryOr } from './context.ts';
 import { mergeConventions } from './params.ts';
 

@@ -1,10 +1,11 @@
 // Check 6: a small network built from the student's block (by the sandboxed runner; trained here on the
 // rebuilt topology) learns Fashion-MNIST under a fixed seed: the loss must fall and the test accuracy
 // reach the threshold measured from the reference (see grader/README.md). The report shows the curve.
-import { loadDataFashionMnist } from '@course/d2l/fashion-mnist';
+
+import { disposeModel, rebuildModel, seedWeights } from '@course/core';
+import { loadDataFashionMnist } from '@course/d2l';
 import { trainCh6 } from '@course/d2l/train';
 import { trainKey } from '../items.ts';
-import { disposeModel, rebuildModel, seedWeights } from '../topology.ts';
 
 /**
  * BN momentum for the short training budget: TF.js's default (0.99) leaves the moving statistics near
@@ -14,7 +15,7 @@ import { disposeModel, rebuildModel, seedWeights } from '../topology.ts';
 export const TRAINING_BN_MOMENTUM = 0.9;
 
 /**
- * Wall-clock bound on one training run. The size budget (analysis/cost.ts) bounds memory, not time: a
+ * Wall-clock bound on one training run. The size budget (@course/core's analysis/cost.ts) bounds memory, not time: a
  * block of slow layers within it (a zero-padding block trained for 16 minutes on a shared 2-core
  * machine) must not keep the grader past Gradescope's 10 minutes. The reference trains in 10–50 s.
  */
@@ -28,8 +29,8 @@ function withBnMomentum(topology: unknown, momentum: number): unknown {
   return t;
 }
 
+import type { TrainingProfile } from '@course/core';
 import type * as tf from '@tensorflow/tfjs';
-import type { TrainingProfile } from '../expected.ts';
 import { type CheckContext, type CheckOutcome, type CheckRunner, combine, modelOr } from './context.ts';
 
 export const trainingCheck: CheckRunner = async (check, expected, ctx) => {

@@ -4,9 +4,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { GradeReport, ManifestCheck } from '@course/core';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ManifestCheck } from '../manifest.ts';
-import type { GradeReport } from '../report-schema.ts';
 
 const TYPE_CHECKS: ManifestCheck[] = ['bottleneck', 'preactResidual'].map((target) => ({
   id: `${target.toLowerCase()}.types`,
@@ -19,8 +18,8 @@ const TYPE_CHECKS: ManifestCheck[] = ['bottleneck', 'preactResidual'].map((targe
   feedback: 'Run npx pnpm@10 typecheck and fix what it reports.',
 }));
 
-vi.mock('../assignments.ts', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../assignments.ts')>();
+vi.mock('@course/core', async (importOriginal) => {
+  const real = await importOriginal<typeof import('@course/core')>();
   return {
     ...real,
     loadAssignment: (name?: string) => {
@@ -36,7 +35,7 @@ vi.mock('../assignments.ts', async (importOriginal) => {
 });
 
 const { gradeSubmission } = await import('../grade.ts');
-const { parseManifest } = await import('../manifest.ts');
+const { parseManifest } = await import('@course/core');
 const { fixtureSubmission } = await import('../test-helpers.ts');
 
 describe('the typecheck check', () => {

@@ -2,10 +2,10 @@
 // the final total and its parts, the lateness, and per written task the rubric items met and the
 // grader's comment. It names no check, hidden or not (the reports do that), so it is safe to hand out.
 import { join } from 'node:path';
-import { writeFileAtomic } from '@course/d2l/atomic-write';
-import type { FinalGrade } from '../batch/gradebook.ts';
-import type { Manifest } from '../manifest.ts';
-import type { HandGrades } from '../review/store.ts';
+import type { Manifest } from '@course/core';
+import { writeFileAtomic } from '@course/d2l';
+import type { FinalGrade } from '../records/gradebook.ts';
+import type { HandGrades } from '../records/hand-grades.ts';
 
 const pts = (n: number) => String(Math.round(n * 100) / 100);
 

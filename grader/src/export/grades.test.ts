@@ -1,15 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseManifest, readJsonFile } from '@course/core';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { finalizeBatch } from '../batch/finalize.ts';
-import { loadGradebookContext, writeGradebook } from '../batch/gradebook.ts';
-import { readAllResults } from '../batch/result-file.ts';
-import { parseManifest, readJsonFile } from '../manifest.ts';
+import { gitTime, lateness, parseTimesCsv } from '../records/deadlines.ts';
+import { loadGradebookContext, writeGradebook } from '../records/gradebook.ts';
+import { applyChange, emptyHandGrades, handScore, rescore, writeHandGrades } from '../records/hand-grades.ts';
+import { readAllResults } from '../records/result-file.ts';
 import { fixtureManifest, makeGradedClass } from '../review/class-fixture.ts';
-import { applyChange, emptyHandGrades, handScore, rescore, writeHandGrades } from '../review/store.ts';
-import { gitTime, lateness, parseTimesCsv } from './deadlines.ts';
 import { exportGrades, parseRoster } from './lms.ts';
 
 const readCsv = (path: string) => {

@@ -4,7 +4,8 @@
 // which both LMSs read as "no change", so an import never turns a missing grade into a zero.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@course/d2l/atomic-write';
+import type { Manifest } from '@course/core';
+import { writeFileAtomic } from '@course/d2l';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import {
@@ -14,9 +15,8 @@ import {
   loadGradebookContext,
   spreadsheetCsv,
   writeGradebook,
-} from '../batch/gradebook.ts';
-import { readAllResults } from '../batch/result-file.ts';
-import type { Manifest } from '../manifest.ts';
+} from '../records/gradebook.ts';
+import { readAllResults } from '../records/result-file.ts';
 import { writeFeedback } from './feedback.ts';
 
 export const ROSTER_FILE = 'roster.csv';

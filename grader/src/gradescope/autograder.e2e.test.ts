@@ -6,10 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_ASSIGNMENT, loadAssignment } from '@course/core';
 import { unzipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { DEFAULT_ASSIGNMENT, loadAssignment } from '../assignments.ts';
 import { buildGradescopeZip } from './package.ts';
 
 /** gradescope-autograders.readthedocs.io, "Autograder Specifications": results.json. */

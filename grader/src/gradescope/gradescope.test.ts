@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../batch/grader-version.ts';
+import { REPO_ROOT } from '../grader-version.ts';
 import { GradescopeResults } from '../reporters/gradescope.ts';
 import { sampleReport } from '../reporters/sample-report.ts';
 import { buildGradescopeZip } from './package.ts';

@@ -4,8 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { type Zippable, zipSync } from 'fflate';
-import { REPO_ROOT } from '../batch/grader-version.ts';
 import { filesUnder } from '../batch/submissions.ts';
+import { REPO_ROOT } from '../grader-version.ts';
 
 const HERE = new URL('./', import.meta.url).pathname;
 const EXCLUDED = new Set(['node_modules', '.git', 'out', '.turbo', '.d2l-cache', 'runs']);

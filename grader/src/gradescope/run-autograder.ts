@@ -3,8 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@course/d2l/atomic-write';
-import { DEFAULT_ASSIGNMENT, loadAssignment, REPO_ROOT } from '../assignments.ts';
+import { DEFAULT_ASSIGNMENT, loadAssignment, REPO_ROOT } from '@course/core';
+import { writeFileAtomic } from '@course/d2l';
 import { defaultGradeCommand } from '../batch/grade-command.ts';
 import { runGradeCommand } from '../batch/run-one.ts';
 import { type GradescopeResults, gradescopeFailure, toGradescope } from '../reporters/gradescope.ts';

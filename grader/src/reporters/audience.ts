@@ -1,6 +1,6 @@
 // Who reads a report decides what it may hold: a student never sees a hidden check, not even through
 // the totals (its points leave the score and the maximum), while an instructor sees everything.
-import type { CheckResult, GradeReport, Visibility } from '../report-schema.ts';
+import type { CheckResult, GradeReport, Visibility } from '@course/core';
 
 export type Audience = 'student' | 'instructor';
 

@@ -1,8 +1,8 @@
 // The student's CI files name report files that the reporters write; keep the two in step.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { listAssignments, loadAssignment } from '@course/core';
 import { describe, expect, it } from 'vitest';
-import { listAssignments, loadAssignment } from '../assignments.ts';
 import { REPORT_FILES } from './index.ts';
 
 describe.each(listAssignments())('student CI templates of %s', (name) => {

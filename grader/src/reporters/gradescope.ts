@@ -1,7 +1,8 @@
 // Gradescope's results.json (gradescope-autograders "specs"). Gradescope itself hides tests from students
 // by their `visibility`, so hidden checks go in as `after_published` rather than being dropped.
+
+import type { CheckResult, GradeReport } from '@course/core';
 import { z } from 'zod';
-import type { CheckResult, GradeReport } from '../report-schema.ts';
 import { typeErrorText } from './view.ts';
 
 const GradescopeVisibility = z.enum(['hidden', 'after_due_date', 'after_published', 'visible']);

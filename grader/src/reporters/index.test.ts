@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GradeReport } from '@course/core';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { GradeReport } from '../report-schema.ts';
 import { forAudience } from './audience.ts';
 import { GradescopeResults } from './gradescope.ts';
 import { appendStepSummary, REPORT_FORMATS, renderReport, STEP_SUMMARY_LIMIT, writeReports } from './index.ts';

@@ -2,8 +2,8 @@
 // exports are a contract (renderReport, writeReports, appendStepSummary, ReportFormat).
 import { appendFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@course/d2l/atomic-write';
-import type { GradeReport } from '../report-schema.ts';
+import type { GradeReport } from '@course/core';
+import { writeFileAtomic } from '@course/d2l';
 import { type Audience, defaultAudience, forAudience } from './audience.ts';
 import { toGradescope } from './gradescope.ts';
 import { inertReport } from './inert.ts';

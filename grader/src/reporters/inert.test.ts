@@ -5,10 +5,10 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { GradeReport } from '@course/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { create } from 'xmlbuilder2';
 import { gradeSubmission } from '../grade.ts';
-import type { GradeReport } from '../report-schema.ts';
 import { FIXTURES } from '../test-helpers.ts';
 import { REPORT_FILES, renderReport, writeReports } from './index.ts';
 import { inert, MAX_ECHO } from './inert.ts';

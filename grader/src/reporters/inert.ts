@@ -7,7 +7,7 @@
 // once, before any format is written (grade.ts, and renderReport again for reports read back from disk):
 // control characters are shown escaped, readable (`\u001b`, `\n`), and what is echoed is bounded. Each
 // format then escapes its own markup (templates.ts for Markdown and HTML; xmlbuilder2 for JUnit; JSON).
-import type { GradeReport } from '../report-schema.ts';
+import type { GradeReport } from '@course/core';
 
 /**
  * C0 and C1 controls and DEL; line and paragraph separators; bidirectional and other invisible format

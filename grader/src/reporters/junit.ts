@@ -1,6 +1,7 @@
 // JUnit XML for CI systems that read test reports: a testsuite per task, a testcase per check.
+
+import type { CheckResult, GradeReport } from '@course/core';
 import { create } from 'xmlbuilder2';
-import type { CheckResult, GradeReport } from '../report-schema.ts';
 import { visibilityNote } from './audience.ts';
 import { TYPE_ERRORS_TITLE, typeErrorText } from './view.ts';
 

@@ -1,6 +1,6 @@
 // A valid GradeReport with a little of everything (a failed check with branch details, a curve, a hidden
 // check, a manual task), for the reporters' and the batch's tests and for previewing templates.
-import { GradeReport } from '../report-schema.ts';
+import { GradeReport } from '@course/core';
 
 export function sampleReport(overrides: Partial<GradeReport> = {}): GradeReport {
   const report: GradeReport = {

@@ -1,6 +1,6 @@
 // The terminal report: per-task totals, each check's status, score and message, and for failed checks the
 // expected-vs-found lines (branches side by side) and the training curve. Colour only when asked.
-import type { CheckResult, GradeReport } from '../report-schema.ts';
+import type { CheckResult, GradeReport } from '@course/core';
 import { inertReport } from './inert.ts';
 import { assignmentTitle, emptyPath, TYPE_ERRORS_NOTE, TYPE_ERRORS_TITLE } from './view.ts';
 

@@ -1,7 +1,8 @@
 // The one view of a report that the Handlebars templates (markdown and HTML) render, so both show the same
 // facts: totals, tasks, each check with its message, expected-vs-found branches and training curves.
-import { loadAssignment } from '../assignments.ts';
-import type { CheckResult, CurvePoint, GradeReport } from '../report-schema.ts';
+
+import type { CheckResult, CurvePoint, GradeReport } from '@course/core';
+import { loadAssignment } from '@course/core';
 import { visibilityNote } from './audience.ts';
 import { lineChartSvg } from './svg-chart.ts';
 

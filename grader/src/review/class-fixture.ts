@@ -4,9 +4,9 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../batch/grader-version.ts';
-import { writeResult } from '../batch/result-file.ts';
-import { loadManifest, type Manifest } from '../manifest.ts';
+import { loadManifest, type Manifest } from '@course/core';
+import { REPO_ROOT } from '../grader-version.ts';
+import { writeResult } from '../records/result-file.ts';
 import { sampleReport } from '../reporters/sample-report.ts';
 
 export interface FixtureStudent {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../batch/grader-version.ts';
+import { REPO_ROOT } from '../grader-version.ts';
 import { chromiumReady, launchChromium } from '../test-browser.ts';
 import { makeGradedClass } from './class-fixture.ts';
 

@@ -3,10 +3,10 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readHandGrades } from '../records/hand-grades.ts';
 import { readAnswer, renderMarkdown } from './answers.ts';
 import { makeGradedClass } from './class-fixture.ts';
 import { type ReviewServer, startReview } from './server.ts';
-import { readHandGrades } from './store.ts';
 
 const ANSWERS = `# Written exercises
 

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { Manifest, ManifestTask } from '@course/core';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import {
@@ -17,12 +18,11 @@ import {
   loadGradebookContext,
   submissionFolders,
   writeGradebook,
-} from '../batch/gradebook.ts';
-import { type BatchResult, readAllResults } from '../batch/result-file.ts';
-import type { Manifest, ManifestTask } from '../manifest.ts';
+} from '../records/gradebook.ts';
+import { applyChange, HandGradeChange, readHandGrades, rescore, writeHandGrades } from '../records/hand-grades.ts';
+import { type BatchResult, readAllResults } from '../records/result-file.ts';
 import { renderTemplate } from '../reporters/templates.ts';
 import { readAnswer } from './answers.ts';
-import { applyChange, HandGradeChange, readHandGrades, rescore, writeHandGrades } from './store.ts';
 
 export interface ReviewOptions {
   outDir: string;

@@ -7,9 +7,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { listAssignments, loadAssignment } from '@course/core';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
-import { listAssignments, loadAssignment } from '../assignments.ts';
 import {
   formatDiagnostic,
   sourceExcerpt,

@@ -1,8 +1,8 @@
 // What the grader asks the sandboxed child to build, and what it accepts back. The child is untrusted:
 // its replies are parsed here with zod, and only a topology (model.toJSON) can come out of it.
-import { z } from 'zod';
 
-import type { CaseArg, NetStep } from '../manifest.ts';
+import type { CaseArg, NetStep } from '@course/core';
+import { z } from 'zod';
 
 /**
  * One model the child builds, as the manifest describes it: a block called on `tf.input({ shape: input })`

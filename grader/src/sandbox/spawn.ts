@@ -3,7 +3,7 @@
 // a fresh network namespace. Replies are size-checked and parsed with zod; nothing else is believed.
 import { execFileSync, fork } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import type { SandboxLimits } from '../report-schema.ts';
+import type { SandboxLimits } from '@course/core';
 import { type BuildItem, ChildReply, MAX_REPLY_CHARS } from './protocol.ts';
 
 export interface SandboxOptions {

@@ -3,7 +3,7 @@
 // they are: only {{name}} and {{title}} are filled in.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Assignment } from '@course/grader/assignments';
+import type { Assignment } from '@course/core';
 
 const TEMPLATES = join(import.meta.dirname, '../templates');
 export const CI_FILES = ['github-grade.yml', 'gitlab-ci.yml'] as const;

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AssignmentError, listAssignments, loadAssignment, REPO_ROOT } from '@course/grader/assignments';
+import { AssignmentError, listAssignments, loadAssignment, REPO_ROOT } from '@course/core';
 import * as tf from '@tensorflow/tfjs';
 import { expectedCiFiles } from './ci.ts';
 import { expectedFiles } from './expected.ts';

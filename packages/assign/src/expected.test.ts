@@ -1,8 +1,7 @@
 // The expected data is generated from each reference, never hand-edited: this fails when a committed file
 // is stale (run `npx pnpm@10 assign`), and pins the published facts it must hold.
 import { readFileSync } from 'node:fs';
-import { listAssignments, loadAssignment } from '@course/grader/assignments';
-import { loadExpected } from '@course/grader/expected';
+import { listAssignments, loadAssignment, loadExpected } from '@course/core';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectedFiles, loadConventions } from './expected.ts';

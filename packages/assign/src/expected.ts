@@ -4,16 +4,23 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  type Assignment,
   asBlock,
+  type BlockCase,
   type BlockSignature,
+  type CheckExpectation,
+  ExpectedFile,
+  INSTRUCTOR_DIR,
+  type ManifestCase,
+  type ManifestCheck,
   type ModelSummary,
+  type NetCase,
   type NetLayout,
   paramTotals,
+  parseManifestFragment,
+  readJsonFile,
   summarize,
-} from '@course/grader/analysis/graph';
-import { type Assignment, INSTRUCTOR_DIR } from '@course/grader/assignments';
-import { type BlockCase, type CheckExpectation, ExpectedFile, type NetCase } from '@course/grader/expected';
-import { type ManifestCase, type ManifestCheck, parseManifestFragment, readJsonFile } from '@course/grader/manifest';
+} from '@course/core';
 import { buildCase, loadReference, type ReferenceModule, withModel } from './reference.ts';
 
 export const GENERATED_BY = 'npx pnpm@10 assign';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { listAssignments, loadAssignment } from '@course/grader/assignments';
-import type { Manifest } from '@course/grader/manifest';
+import type { Manifest } from '@course/core';
+import { listAssignments, loadAssignment } from '@course/core';
 import { describe, expect, it } from 'vitest';
 import { expectedHandout, handoutPath, listing, renderHandout } from './handout.ts';
 

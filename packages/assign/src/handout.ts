@@ -3,8 +3,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Assignment, REPO_ROOT } from '@course/grader/assignments';
-import type { Manifest } from '@course/grader/manifest';
+import type { Manifest } from '@course/core';
+import { type Assignment, REPO_ROOT } from '@course/core';
 import Handlebars from 'handlebars';
 
 export const templatePath = (a: Assignment) => join(a.dir, 'handout/README.md.hbs');

@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '@course/grader/assignments';
+import { REPO_ROOT } from '@course/core';
 import { describe, expect, it } from 'vitest';
 import { deadLinks } from './release/release.ts';
 

@@ -2,8 +2,7 @@
 // student's code (grader/src/sandbox/runner.ts): a block on `tf.input({ shape: input })` wrapped in
 // tf.model, a network builder on its args. The authoring step computes expected data from these models.
 import { join } from 'node:path';
-import type { Assignment } from '@course/grader/assignments';
-import type { ManifestCase } from '@course/grader/manifest';
+import type { Assignment, ManifestCase } from '@course/core';
 import * as tf from '@tensorflow/tfjs';
 
 type Fn = (...args: unknown[]) => unknown;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { listAssignments, loadAssignment } from '@course/grader/assignments';
+import { listAssignments, loadAssignment } from '@course/core';
 import { describe, expect, it } from 'vitest';
 import { enclosingFunction, expectedStubs, findRegions, makeStub, solutionLines } from './stubs.ts';
 

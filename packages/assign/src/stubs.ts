@@ -4,7 +4,7 @@
 // a region at the top level (solution-only helpers) disappears.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Assignment } from '@course/grader/assignments';
+import type { Assignment } from '@course/core';
 
 export const BEGIN = '// BEGIN SOLUTION';
 export const END = '// END SOLUTION';

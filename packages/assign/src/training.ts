@@ -2,10 +2,10 @@
 // (on this machine's backend, so the profile that matches it) and set the threshold to the worst run
 // minus the margin. Run after changing a training net or budget: `pnpm assign NAME --measure-training`.
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { BackendChoice } from '@course/d2l/backend';
-import type { Assignment } from '@course/grader/assignments';
-import { ExpectedFile } from '@course/grader/expected';
-import { gradeSubmission } from '@course/grader/grade';
+import type { Assignment } from '@course/core';
+import { ExpectedFile } from '@course/core';
+import type { BackendChoice } from '@course/d2l';
+import { gradeSubmission } from '@course/grader';
 import { serialize } from './expected.ts';
 
 export const MEASURE_SEEDS = [0, 1, 2];

@@ -1,6 +1,6 @@
 // The published parameter counts (docs/design.md, "Reference anchors"): 13 numbers, each exactly.
 
-import { summary } from '@course/d2l/summary';
+import { summary } from '@course/d2l';
 import { describe, expect, it } from 'vitest';
 import { buildArch } from './archs.ts';
 import { skipWithoutExerciseBodies } from './test-exercise-bodies.ts';

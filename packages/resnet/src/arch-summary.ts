@@ -1,5 +1,5 @@
 // `pnpm resnet summary`: one architecture's counts and shapes, as JSON or as the chapter's listing.
-import { formatLayerShapes, layerShapes, type SummaryRow, summary } from '@course/d2l/summary';
+import { formatLayerShapes, layerShapes, type SummaryRow, summary } from '@course/d2l';
 import { type ArchOptions, buildArch } from './archs.ts';
 import { getPreset } from './presets.ts';
 

@@ -1,4 +1,4 @@
-import { summary } from '@course/d2l/summary';
+import { summary } from '@course/d2l';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { archSummary } from './arch-summary.ts';

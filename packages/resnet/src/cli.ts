@@ -2,7 +2,7 @@
 // line on stderr that says what to do, never a stack trace.
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { releaseBackend } from '@course/d2l/backend'; // also TF.js production mode: no "install our node backend" banner
+import { releaseBackend } from '@course/d2l'; // also TF.js production mode: no "install our node backend" banner
 import { archSummary, archSummaryJson, formatArchSummary } from './arch-summary.ts';
 import { ARCH_NAMES } from './archs.ts';
 import { getPreset, PRESET_NAMES } from './presets.ts';

@@ -3,6 +3,7 @@
 export * from './arch-summary.ts';
 export * from './archs.ts';
 export * from './chapter.ts';
+export type { T } from './layers.ts';
 export * from './preact-resnet.ts';
 export * from './presets.ts';
 export * from './resnet.ts';

@@ -2,10 +2,11 @@
 // The file is the student's, run on their own machine (no sandbox: the grader's sandbox is for grading
 // other people's code). Its outline (stem, stages, head, counts) is set beside the reference's, or, in the
 // student release where the reference networks are stripped, beside the assignment's expected data.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { summary } from '@course/d2l/summary';
+import { type Assignment, AssignmentError, assignmentFor, loadAssignment, loadExpected } from '@course/core';
+import { summary } from '@course/d2l';
 import type * as tf from '@tensorflow/tfjs';
 import { buildArch } from './archs.ts';
 
@@ -144,49 +145,22 @@ export function networkOutline(model: tf.LayersModel): string[] {
   return lines;
 }
 
-interface NetShapesCase {
-  args: unknown[];
-  stem: number[];
-  stages: Array<{ blocks: number; shape: number[] }>;
-  output: number[];
-}
-interface NetParamsCase {
-  args: unknown[];
-  reference: { trainable: number; total: number };
-}
-
-/** The assignment folder a submission file belongs to (the nearest manifest.json above it, else cwd's). */
-function assignmentDir(file: string): string | undefined {
-  for (const start of [dirname(resolve(file)), process.cwd()]) {
-    for (let dir = start; ; dir = dirname(dir)) {
-      if (existsSync(join(dir, 'manifest.json')) && existsSync(join(dir, 'checks/expected.json'))) return dir;
-      const nested = join(dir, 'assignments/resnet');
-      if (existsSync(join(nested, 'manifest.json'))) return nested;
-      if (dirname(dir) === dir) break;
-    }
-  }
-  return undefined;
-}
-
 /** The reference's outline from the assignment's public expected data (what a student release has). */
 export function expectedOutline(file: string, net: SubmissionNetwork): string[] | undefined {
-  const dir = assignmentDir(file);
-  if (!dir) return undefined;
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
-    checks: Array<{ id: string; target: string }>;
-  };
-  const expected = JSON.parse(readFileSync(join(dir, 'checks/expected.json'), 'utf8')) as {
-    checks: Record<string, { kind: string; cases?: unknown[] }>;
-  };
+  let assignment: Assignment;
+  try {
+    assignment = loadAssignment(assignmentFor(dirname(resolve(file))));
+  } catch (err) {
+    if (err instanceof AssignmentError) return undefined; // a copy without the assignment's folder
+    throw err;
+  }
+  if (!existsSync(assignment.expectedFile)) return undefined;
+  const expected = loadExpected(assignment.expectedFile);
   const args = net.fn === 'bottleneckResnet' ? [net.depth] : [];
-  const mine = manifest.checks.filter((c) => c.target === net.fn).map((c) => expected.checks[c.id]);
-  const pick = <T extends { args: unknown[] }>(kind: string) =>
-    mine
-      .filter((e) => e?.kind === kind)
-      .flatMap((e) => (e?.cases ?? []) as T[])
-      .find((k) => JSON.stringify(k.args) === JSON.stringify(args));
-  const shapes = pick<NetShapesCase>('net-shapes');
-  const params = pick<NetParamsCase>('net-params');
+  const mine = assignment.manifest.checks.filter((c) => c.target === net.fn).map((c) => expected.checks[c.id]);
+  const sameArgs = (k: { args: unknown[] }) => JSON.stringify(k.args) === JSON.stringify(args);
+  const shapes = mine.flatMap((e) => (e?.kind === 'net-shapes' ? e.cases : [])).find(sameArgs);
+  const params = mine.flatMap((e) => (e?.kind === 'net-params' ? e.cases : [])).find(sameArgs);
   if (!shapes && !params) return undefined;
   const lines: string[] = [];
   if (shapes) {

@@ -1,8 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadModel } from '@course/d2l/model-io';
-import { forbidSyncReads } from '@course/d2l/sync-reads';
+import { forbidSyncReads, loadModel } from '@course/d2l';
 import { afterAll, describe, expect, it } from 'vitest';
 import { skipWithoutExerciseBodies } from './test-exercise-bodies.ts';
 import { BOOK_DEFAULTS, defaultOutDir, parseTrainArgs, trainChapter } from './train-chapter.ts';

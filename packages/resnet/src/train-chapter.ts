@@ -4,9 +4,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BACKEND_CHOICES, type BackendChoice, useBackend } from '@course/d2l/backend';
-import { loadDataFashionMnist, type SubsetChoice } from '@course/d2l/fashion-mnist';
-import { saveModel } from '@course/d2l/model-io';
+import {
+  BACKEND_CHOICES,
+  type BackendChoice,
+  loadDataFashionMnist,
+  type SubsetChoice,
+  saveModel,
+  useBackend,
+} from '@course/d2l';
 import { type TrainResult, trainCh6 } from '@course/d2l/train';
 import { resnet18 } from './chapter.ts';
 import { loadSubmissionNetwork } from './submission.ts';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../grader-version.ts';
+import { REPO_ROOT } from '../../grader-version.ts';
 import { shardOf } from '../shard.ts';
 import { clusterUnavailable, startTestCluster, type TestCluster } from './test-cluster.ts';
 

@@ -5,12 +5,12 @@
 // command again submits only the tasks whose shards still have students to grade.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '@course/d2l/atomic-write';
+import { writeFileAtomic } from '@course/d2l';
 import { z } from 'zod';
 import { UsageError } from '../../grade.ts';
-import { graderVersion, REPO_ROOT } from '../grader-version.ts';
+import { graderVersion, REPO_ROOT } from '../../grader-version.ts';
+import { readAllResults } from '../../records/result-file.ts';
 import { type BatchOptions, studentsToGrade } from '../index.ts';
-import { readAllResults } from '../result-file.ts';
 import { shardOf } from '../shard.ts';
 import { classOf } from '../submissions.ts';
 import { ended, type JobState, queued, runSlurm, type SubmitContext, sbatch } from './commands.ts';

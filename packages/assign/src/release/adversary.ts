@@ -5,8 +5,8 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { listAssignments, loadAssignment, REPO_ROOT } from '@course/grader/assignments';
-import { gradeSubmission } from '@course/grader/grade';
+import { listAssignments, loadAssignment, REPO_ROOT } from '@course/core';
+import { gradeSubmission } from '@course/grader';
 
 export interface Attempt {
   /** The release file graded, relative to the release. */

@@ -1,7 +1,7 @@
 // The release's own proof: no line of a solution region, and no hidden check, in what it wrote.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findRegions } from '@course/assign/stubs';
+import { findRegions } from '../stubs.ts';
 
 /** Short lines (`});`, `return y;`) prove nothing; anything this long with a word in it does. */
 const MIN_LENGTH = 12;

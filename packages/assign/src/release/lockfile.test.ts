@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '@course/grader/assignments';
+import { REPO_ROOT } from '@course/core';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { pruneLockfile } from './lockfile.ts';

@@ -6,8 +6,8 @@
 //     without the material, so shipping it would turn the student's CI red.
 
 import { dirname, join, normalize, posix } from 'node:path';
-import { BEGIN, makeStub } from '@course/assign/stubs';
-import { type Manifest, studentFiles } from '@course/grader/manifest';
+import { type Manifest, studentFiles } from '@course/core';
+import { BEGIN, makeStub } from '../stubs.ts';
 
 export const INSTRUCTOR_SEGMENT = 'instructor';
 export const MARKER_FILE = '.instructor-only';

@@ -15,10 +15,10 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { expectedStubs } from '@course/assign/stubs';
-import { listAssignments, loadAssignment, REPO_ROOT } from '@course/grader/assignments';
+import { listAssignments, loadAssignment, REPO_ROOT } from '@course/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { expectedStubs } from '../stubs.ts';
 import { gradeReleaseFiles } from './adversary.ts';
 import { secretLines } from './leaks.ts';
 import { assignmentsIn, markedFolders, placeRule, planRelease } from './plan.ts';

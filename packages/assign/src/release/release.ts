@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_ASSIGNMENT, REPO_ROOT } from '@course/grader/assignments';
+import { DEFAULT_ASSIGNMENT, REPO_ROOT } from '@course/core';
 import { describeLeaks, gradeReleaseFiles } from './adversary.ts';
 import { findLeaks, hiddenCheckIds, secretLines } from './leaks.ts';
 import { pruneLockfile } from './lockfile.ts';

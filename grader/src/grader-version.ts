@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { REPO_ROOT } from '../assignments.ts';
+import { REPO_ROOT } from '@course/core';
 
 // Kept here too for the modules that have always imported it from here.
 export { REPO_ROOT };
@@ -16,6 +16,7 @@ export const GRADING_INPUTS = [
   'grader/src',
   'grader/templates',
   'assignments',
+  'packages/core/src',
   'packages/resnet/src',
   'packages/d2l/src',
 ];

@@ -14,10 +14,32 @@ import type * as tf from '@tensorflow/tfjs';
 
 type Layer = tf.layers.Layer;
 
+/** [[top, bottom], [left, right]], as ZeroPadding2D's config gives it. */
+export type Pad2d = [[number, number], [number, number]];
+
+/**
+ * A node is structured data (its op and, for a window, kernel and strides); `kind` is the same node
+ * written for a person (Conv3x3/2, BN, ReLU, ZeroPad(1,1;1,1)), made from those fields when it is read
+ * (formatNode), for messages and for the layer-kind lists of the expected data. Nothing parses it back.
+ */
 export interface CanonNode {
   id: number;
-  /** Display-ready kind: Conv3x3/2, BN, ReLU, Add, MaxPool3x3/2, GlobalAvgPool, Dense, ... */
-  kind: string;
+  /** Conv, DepthwiseConv, MaxPool, AvgPool, BN, ReLU, Add, Input, Dense, GlobalAvgPool, GlobalMaxPool,
+   * ZeroPad, a capitalised activation (Sigmoid), or the layer class (Dropout, Flatten, ...). */
+  op: string;
+  /** A window's size and strides (Conv, DepthwiseConv, MaxPool, AvgPool). */
+  kernel?: [number, number];
+  strides?: [number, number];
+  /** A convolution's or max-pool's dilation, when it is more than 1. */
+  dilation?: [number, number];
+  /** A 'valid' window where 'same' would have padded: it computes a smaller map. */
+  unpadded?: boolean;
+  /** The padding of a ZeroPad node that no window took as its 'same'. */
+  pad?: Pad2d;
+  /** A ReLU layer's ceiling. */
+  maxValue?: number;
+  /** The node as a person reads it: formatNode(node). */
+  readonly kind: string;
   /** The layer this node stands for (a fused activation names its conv or dense layer). */
   layer: string;
   inputs: number[];
@@ -79,15 +101,15 @@ const pair = (v: unknown): [number, number] =>
   Array.isArray(v) ? [Number(v[0]), Number(v[1] ?? v[0])] : [Number(v ?? 1), Number(v ?? 1)];
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-function windowKind(
-  name: string,
-  kernel: [number, number],
-  strides: [number, number],
-  dilation: [number, number] = [1, 1],
-): string {
+/** The node in words: Conv3x3/2, Conv1x1/2x1, MaxPool3x3/2 valid, Conv3x3 dilated 2x2, ZeroPad(1,1;1,1), ReLU(max 6). */
+export function formatNode(n: Omit<CanonNode, 'kind'>): string {
+  if (n.op === 'ZeroPad') return `ZeroPad(${(n.pad ?? []).map((p) => p.join(',')).join(';')})`;
+  if (n.op === 'ReLU' && n.maxValue !== undefined) return `ReLU(max ${n.maxValue})`;
+  if (!n.kernel) return n.op;
+  const strides = n.strides ?? [1, 1];
   const s = strides[0] === strides[1] ? (strides[0] > 1 ? `/${strides[0]}` : '') : `/${strides.join('x')}`;
-  const d = dilation[0] > 1 || dilation[1] > 1 ? ` dilated ${dilation.join('x')}` : '';
-  return `${name}${kernel[0]}x${kernel[1]}${s}${d}`;
+  const d = n.dilation ? ` dilated ${n.dilation.join('x')}` : '';
+  return `${n.op}${n.kernel[0]}x${n.kernel[1]}${s}${d}${n.unpadded ? ' valid' : ''}`;
 }
 
 /**
@@ -220,16 +242,18 @@ export function canonicalize(model: tf.LayersModel): CanonicalGraph {
       if (list) list.push(call);
       else readers.set(k, [call]);
     }
-  const add = (call: Call, kind: string, inputs: number[], params = { trainable: 0, total: 0 }) => {
-    const node: CanonNode = {
+  type Fields = Pick<CanonNode, 'op' | 'kernel' | 'strides' | 'dilation' | 'unpadded' | 'pad' | 'maxValue'>;
+  const add = (call: Call, fields: Fields, inputs: number[], params = { trainable: 0, total: 0 }) => {
+    const node = {
       id: nodes.length,
-      kind,
+      ...fields,
       layer: call.layer.name,
       inputs,
       consumers: [],
       shape: call.shape,
       ...params,
-    };
+    } as Omit<CanonNode, 'kind'> as CanonNode;
+    Object.defineProperty(node, 'kind', { enumerable: true, get: () => formatNode(node) });
     nodes.push(node);
     for (const i of inputs) nodes[i]?.consumers.push(node.id);
     return node.id;
@@ -237,7 +261,7 @@ export function canonicalize(model: tf.LayersModel): CanonicalGraph {
   const activation = (call: Call, name: unknown, input: number): number => {
     if (name === undefined || name === null || name === 'linear') return input;
     if (name === 'relu' && call.first) conventions.relu.fused++;
-    return add(call, name === 'relu' ? 'ReLU' : capital(String(name)), [input]);
+    return add(call, { op: name === 'relu' ? 'ReLU' : capital(String(name)) }, [input]);
   };
 
   for (const call of calls) {
@@ -251,12 +275,12 @@ export function canonicalize(model: tf.LayersModel): CanonicalGraph {
       ? { trainable: size(layer.trainableWeights), total: size(layer.weights) }
       : { trainable: 0, total: 0 };
     let id: number;
-    if (cls === 'InputLayer') id = add(call, 'Input', []);
+    if (cls === 'InputLayer') id = add(call, { op: 'Input' }, []);
     else if (cls === 'ZeroPadding2D') {
       const next = readers.get(call.key) ?? [];
       const target = next.length === 1 ? next[0] : undefined;
       const tc = target?.layer.getConfig() as Record<string, unknown> | undefined;
-      const pad = c.padding as [[number, number], [number, number]];
+      const pad = c.padding as Pad2d;
       const before = inbound[0]?.shape ?? [];
       const foldable =
         target &&
@@ -273,7 +297,7 @@ export function canonicalize(model: tf.LayersModel): CanonicalGraph {
         out.set(call.key, inputs[0]);
         continue;
       }
-      id = add(call, `ZeroPad(${pad.map((p) => p.join(',')).join(';')})`, inputs);
+      id = add(call, { op: 'ZeroPad', pad }, inputs);
     } else if (WINDOWED[cls]) {
       const kernel = pair(c.kernelSize ?? c.poolSize);
       const strides = pair(c.strides ?? c.poolSize);
@@ -295,7 +319,10 @@ export function canonicalize(model: tf.LayersModel): CanonicalGraph {
           strides,
           [hw[0] ?? 0, hw[1] ?? 0],
         );
-      const kind = `${windowKind(WINDOWED[cls] as string, kernel, strides, pair(c.dilationRate ?? 1))}${unpadded ? ' valid' : ''}`;
+      const dilation = pair(c.dilationRate ?? 1);
+      const window: Fields = { op: WINDOWED[cls] as string, kernel, strides };
+      if (dilation[0] > 1 || dilation[1] > 1) window.dilation = dilation;
+      if (unpadded) window.unpadded = true;
       let params = real;
       if (cls === 'Conv2D' && call.first) {
         // The bias is a convention (the chapter keeps it, torchvision drops it before BN): not counted.
@@ -305,11 +332,17 @@ export function canonicalize(model: tf.LayersModel): CanonicalGraph {
         else conventions.convBias.off++;
         params = { trainable: real.trainable - b, total: real.total - b };
       }
-      id = activation(call, c.activation, add(call, kind, inputs, params));
-    } else if (cls === 'Dense') id = activation(call, c.activation, add(call, 'Dense', inputs, real));
+      id = activation(call, c.activation, add(call, window, inputs, params));
+    } else if (cls === 'Dense') id = activation(call, c.activation, add(call, { op: 'Dense' }, inputs, real));
     else if (cls === 'ReLU') {
       if (call.first) conventions.relu.layer++;
-      id = add(call, c.maxValue === null || c.maxValue === undefined ? 'ReLU' : `ReLU(max ${c.maxValue})`, inputs);
+      id = add(
+        call,
+        c.maxValue === null || c.maxValue === undefined
+          ? { op: 'ReLU' }
+          : { op: 'ReLU', maxValue: c.maxValue as number },
+        inputs,
+      );
     } else if (cls === 'Activation') {
       if (c.activation === 'relu' && call.first) conventions.relu.activation++;
       const input = inputs[0];
@@ -317,7 +350,7 @@ export function canonicalize(model: tf.LayersModel): CanonicalGraph {
         out.set(call.key, input);
         continue;
       }
-      id = add(call, c.activation === 'relu' ? 'ReLU' : capital(String(c.activation)), inputs);
+      id = add(call, { op: c.activation === 'relu' ? 'ReLU' : capital(String(c.activation)) }, inputs);
     } else if (
       cls === 'Flatten' &&
       inbound[0] &&
@@ -327,13 +360,15 @@ export function canonicalize(model: tf.LayersModel): CanonicalGraph {
       // An average pool over the whole feature map, then a flatten (PyTorch's AdaptiveAvgPool2d((1, 1)) +
       // flatten, early Keras ResNet50): a global average pool.
       const pool = nodes[inputs[0] as number] as CanonNode;
-      pool.kind = 'GlobalAvgPool';
+      pool.op = 'GlobalAvgPool';
+      delete pool.kernel;
+      delete pool.strides;
       pool.shape = call.shape;
       out.set(call.key, pool.id);
       continue;
     } else if (cls === 'AveragePooling2D')
-      id = add(call, windowKind('AvgPool', pair(c.poolSize), pair(c.strides ?? c.poolSize)), inputs);
-    else id = add(call, SIMPLE[cls] ?? cls, inputs, real);
+      id = add(call, { op: 'AvgPool', kernel: pair(c.poolSize), strides: pair(c.strides ?? c.poolSize) }, inputs);
+    else id = add(call, { op: SIMPLE[cls] ?? cls }, inputs, real);
     out.set(call.key, id);
   }
   const first = model.inputLayers[0];
@@ -343,7 +378,7 @@ export function canonicalize(model: tf.LayersModel): CanonicalGraph {
   // A bias per filter; a BN per projection channel (gamma and beta trainable, plus the moving statistics).
   const filters = (ids: readonly number[]) => ids.reduce((s, i) => s + (nodes[i]?.shape.at(-1) ?? 0), 0);
   // A layer called twice has one bias: only its first call (the one with weights) counts.
-  const convs = nodes.filter((n) => /^Conv\d/.test(n.kind) && n.total > 0).map((n) => n.id);
+  const convs = nodes.filter((n) => n.op === 'Conv' && n.total > 0).map((n) => n.id);
   const graph: CanonicalGraph = {
     nodes,
     input,
@@ -367,15 +402,14 @@ export function canonicalize(model: tf.LayersModel): CanonicalGraph {
 function wholeMapAverage(nodes: readonly CanonNode[], id: number | undefined): boolean {
   const pool = id === undefined ? undefined : nodes[id];
   const input = pool && nodes[pool.inputs[0] as number];
-  const window = pool && /^AvgPool(\d+)x(\d+)/.exec(pool.kind);
   return Boolean(
-    pool &&
+    pool?.op === 'AvgPool' &&
+      pool.kernel &&
       input &&
-      window &&
       pool.shape[0] === 1 &&
       pool.shape[1] === 1 &&
-      Number(window[1]) === input.shape[0] &&
-      Number(window[2]) === input.shape[1],
+      pool.kernel[0] === input.shape[0] &&
+      pool.kernel[1] === input.shape[1],
   );
 }
 
@@ -398,9 +432,12 @@ function between(nodes: readonly CanonNode[], from: number, to: number): number[
   return at < 0 ? undefined : chain.slice(0, at).reverse();
 }
 
-const isConv = (n: CanonNode | undefined) => Boolean(n && /^Conv\d/.test(n.kind));
-const kernelOf = (n: CanonNode) => /^Conv(\d+x\d+)/.exec(n.kind)?.[1];
-const strideOf = (n: CanonNode) => /\/(\d+)/.exec(n.kind)?.[1];
+const isConv = (n: CanonNode | undefined) => n?.op === 'Conv';
+const hasKernel = (n: CanonNode, k: number) => n.kernel?.[0] === k && n.kernel[1] === k;
+const strided = (n: CanonNode) => Boolean(n.strides && (n.strides[0] > 1 || n.strides[1] > 1));
+/** What ReLU is written as: the plain activation, no ceiling. */
+const isRelu = (n: CanonNode | undefined) => n?.op === 'ReLU' && n.maxValue === undefined;
+const NOT_AN_ACTIVATION = new Set(['Add', 'Input', 'ZeroPad', 'Dropout']);
 /** Right after an addition: what is applied to the block's sum (ReLU, other activations), not the next layer. */
 const isActivation = (n: CanonNode | undefined, nodes: readonly CanonNode[]) =>
   Boolean(
@@ -408,7 +445,7 @@ const isActivation = (n: CanonNode | undefined, nodes: readonly CanonNode[]) =>
       n.total === 0 &&
       n.inputs.length === 1 &&
       n.shape.join() === nodes[n.inputs[0] as number]?.shape.join() &&
-      !/^(Add|Input|ZeroPad|Dropout)/.test(n.kind),
+      !NOT_AN_ACTIVATION.has(n.op),
   );
 
 /**
@@ -419,7 +456,7 @@ const isActivation = (n: CanonNode | undefined, nodes: readonly CanonNode[]) =>
  */
 function segment(g: CanonicalGraph): Segments | { error: string } {
   const { nodes, conventions } = g;
-  const adds = nodes.filter((n) => n.kind === 'Add');
+  const adds = nodes.filter((n) => n.op === 'Add');
   const blocks: BlockParts[] = [];
   let stem: number[] = [];
   let prevEnd = g.input;
@@ -452,11 +489,10 @@ function segment(g: CanonicalGraph): Segments | { error: string } {
       lead = link.slice(n);
     }
     const projection = isConv(nodes[shortcut[0] as number]);
-    const kinds = (ids: number[]) => ids.map((i) => nodes[i]?.kind);
     // BN → ReLU shared before the fork, feeding a projection: the pre-activation block of the identity-mappings paper.
-    const tail = kinds(lead.slice(-2));
+    const [t0, t1] = lead.slice(-2).map((i) => nodes[i]);
     let shared = lead;
-    if (projection && tail[0] === 'BN' && tail[1] === 'ReLU') {
+    if (projection && lead.length >= 2 && t0?.op === 'BN' && isRelu(t1)) {
       conventions.shortcutInput.preactivated++;
       branch = [...lead.slice(-2), ...branch];
       shared = lead.slice(0, -2);
@@ -467,18 +503,14 @@ function segment(g: CanonicalGraph): Segments | { error: string } {
     }
     branch = [...shared, ...branch];
     shortcut = [...shared, ...shortcut];
-    const sk = kinds(shortcut);
-    if (
-      sk.length === 2 &&
-      isConv(nodes[shortcut[0] as number]) &&
-      kernelOf(nodes[shortcut[0] as number] as CanonNode) === '1x1'
-    ) {
-      if (sk[1] === 'BN') {
+    const [s0, s1] = shortcut.map((i) => nodes[i] as CanonNode);
+    if (shortcut.length === 2 && s0 && isConv(s0) && hasKernel(s0, 1)) {
+      if (s1?.op === 'BN') {
         conventions.projectionBn.with++;
         (nodes[shortcut[1] as number] as CanonNode).dropped = true;
         shortcut = shortcut.slice(0, 1);
       }
-    } else if (sk.length === 1 && projection) conventions.projectionBn.without++;
+    } else if (shortcut.length === 1 && projection) conventions.projectionBn.without++;
     moveStride(
       branch.map((i) => nodes[i] as CanonNode),
       conventions,
@@ -499,14 +531,12 @@ function segment(g: CanonicalGraph): Segments | { error: string } {
 function moveStride(branch: CanonNode[], conventions: Conventions): void {
   const convs = branch.filter(isConv);
   const [first, second] = convs;
-  if (!first || !second || kernelOf(first) !== '1x1' || kernelOf(second) !== '3x3') return;
-  const s1 = strideOf(first);
-  const s3 = strideOf(second);
-  if (s1 && !s3) {
+  if (!first || !second || !hasKernel(first, 1) || !hasKernel(second, 3)) return;
+  if (strided(first) && !strided(second)) {
     conventions.strideOn.first1x1++;
-    first.kind = first.kind.replace(`/${s1}`, '');
-    second.kind = `${second.kind.replace(/^(Conv3x3)/, `$1/${s1}`)}`;
-  } else if (s3 && !s1) conventions.strideOn['3x3']++;
+    second.strides = first.strides;
+    first.strides = [1, 1];
+  } else if (strided(second) && !strided(first)) conventions.strideOn['3x3']++;
 }
 
 export const kindsOf = (g: CanonicalGraph, ids: readonly number[]) => ids.map((i) => g.nodes[i]?.kind ?? '?');

@@ -1,8 +1,7 @@
 // The only thing a submission can hand the grader: a Keras-style model topology. It is validated here
 // (built-in layer classes only) and rebuilt with TF.js in the grader's own process, where every check runs.
 
-import { zeroView } from '@course/d2l/onednn/pool';
-import { mulberry32 } from '@course/d2l/random';
+import { mulberry32, zeroView } from '@course/d2l';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { flattenTopology, type Nesting, TopologyError } from './flat-topology.ts';

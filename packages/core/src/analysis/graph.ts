@@ -29,7 +29,7 @@ export interface BlockBranches {
  * lies between the input and the fork belongs to both (unless it is a pre-activation's shared BN → ReLU).
  */
 export function readBlock(g: CanonicalGraph): BlockBranches | { error: string } {
-  const adds = g.nodes.filter((n) => n.kind === 'Add').length;
+  const adds = g.nodes.filter((n) => n.op === 'Add').length;
   if (adds > 1)
     return {
       error: `found ${adds} additions in one block; a residual block adds its branch to its shortcut once`,
@@ -101,7 +101,7 @@ export function stageShapes(g: CanonicalGraph): StageShapes {
   const s = g.segments;
   const blockShapes =
     'error' in s
-      ? g.nodes.filter((n) => n.kind === 'Add').map((n) => n.shape)
+      ? g.nodes.filter((n) => n.op === 'Add').map((n) => n.shape)
       : s.blocks.map((b) => g.nodes[b.after.at(-1) ?? b.add]?.shape ?? []);
   const stages: StageShapes['stages'] = [];
   for (const shape of blockShapes) {

@@ -6,7 +6,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadManifest, type Manifest, studentFiles } from './manifest.ts';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const ASSIGNMENTS_DIR = join(REPO_ROOT, 'assignments');
 /** Graded when neither --assignment nor the submission folder names another (every command of the first release). */
 export const DEFAULT_ASSIGNMENT = 'resnet';

@@ -4,9 +4,9 @@
 // was given, so the gradebook can merge hand scores without knowing the rubric.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@course/d2l/atomic-write';
+import type { ManifestTask } from '@course/core';
+import { writeFileAtomic } from '@course/d2l';
 import { z } from 'zod';
-import type { ManifestTask } from '../manifest.ts';
 
 export const HAND_GRADES_FILE = 'hand-grades.json';
 

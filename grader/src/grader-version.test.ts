@@ -48,7 +48,7 @@ describe('graderVersion', () => {
   });
 
   it('is the version a report carries and the one a batch compares', { timeout: 120_000 }, async () => {
-    const { gradeSubmission } = await import('../grade.ts');
+    const { gradeSubmission } = await import('./grade.ts');
     const report = await gradeSubmission({
       submissionDir: join(REPO_ROOT, 'assignments/resnet/src'),
       backend: 'cpu',

@@ -6,7 +6,7 @@ import { CaseArg, readJsonFile } from './manifest.ts';
 
 const Shape = z.array(z.number().int());
 const Totals = z.strictObject({ trainable: z.number().int(), total: z.number().int() });
-/** [kind, trainable, total] per layer with weights, in block order (grader/src/analysis/canonical.ts). */
+/** [kind, trainable, total] per layer with weights, in block order (packages/core/src/analysis/canonical.ts). */
 const Rows = z.array(z.tuple([z.string(), z.number().int(), z.number().int()]));
 /**
  * The reference's counts in canonical form (conv bias and a projection's BN are conventions, not counted),

@@ -3,13 +3,13 @@
 // A written task nobody has graded yet is "pending", never 0; the total is auto + hand − late penalty,
 // out of every task's points (the manifest's total, plus the hidden checks' points with --hidden).
 import { basename, join, resolve } from 'node:path';
-import { writeFileAtomic } from '@course/d2l/atomic-write';
+import type { Manifest } from '@course/core';
+import { type Assignment, listAssignments, loadAssignment } from '@course/core';
+import { writeFileAtomic } from '@course/d2l';
 import { stringify } from 'csv-stringify/sync';
-import { type Assignment, listAssignments, loadAssignment } from '../assignments.ts';
-import { type Lateness, lateness, type SubmissionTime, submissionTimes } from '../export/deadlines.ts';
-import type { Manifest } from '../manifest.ts';
-import { emptyHandGrades, type HandGrades, readHandGrades } from '../review/store.ts';
-import { REPO_ROOT } from './grader-version.ts';
+import { REPO_ROOT } from '../grader-version.ts';
+import { type Lateness, lateness, type SubmissionTime, submissionTimes } from './deadlines.ts';
+import { emptyHandGrades, type HandGrades, readHandGrades } from './hand-grades.ts';
 import type { BatchResult } from './result-file.ts';
 
 export interface GradebookTask {

@@ -6,8 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import type { LatePolicy } from '@course/core';
 import { parse } from 'csv-parse/sync';
-import type { LatePolicy } from '../manifest.ts';
 
 export const TIMES_FILE = 'submission-times.csv';
 

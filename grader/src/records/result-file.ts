@@ -2,9 +2,9 @@
 // whether it still holds. It is written last and atomically, which makes it the submission's commit point.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@course/d2l/atomic-write';
+import { GradeReport } from '@course/core';
+import { writeFileAtomic } from '@course/d2l';
 import { z } from 'zod';
-import { GradeReport } from '../report-schema.ts';
 
 export const BatchResult = z.object({
   student: z.string(),
