@@ -25,7 +25,11 @@ interface Violation {
 function cruise(cwd: string, paths: string[]): { violations: Violation[]; cruised: number } {
   let out: string;
   try {
-    out = execFileSync(DEPCRUISE, ['-c', CONFIG, '-T', 'json', ...paths], { cwd, encoding: 'utf8' });
+    out = execFileSync(DEPCRUISE, ['-c', CONFIG, '-T', 'json', ...paths], {
+      cwd,
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024, // the tree's JSON report is over 1 MB, execFileSync's default
+    });
   } catch (err) {
     // depcruise exits non-zero when it finds violations; its report is still on stdout.
     out = (err as { stdout?: string }).stdout ?? '';

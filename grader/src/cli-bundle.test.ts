@@ -1,4 +1,4 @@
-// The CLI bundle (grader/bin/cli-bundle.mjs): it runs without tsx, and never once a source it was built
+// The CLI bundle (grader/src/cli-bundle.mjs): it runs without tsx, and never once a source it was built
 // from has changed.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -6,9 +6,9 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { GradeReport } from '@course/core';
 import { describe, expect, it } from 'vitest';
-import { buildBundle, DIST, ensureBundle, freshBundle } from '../bin/cli-bundle.mjs';
-import { GradeReport } from './report-schema.ts';
+import { buildBundle, DIST, ensureBundle, freshBundle } from './cli-bundle.mjs';
 import { FIXTURES } from './test-helpers.ts';
 
 const ROOT = resolve(FIXTURES, '../..');
@@ -104,7 +104,7 @@ describe('the CLI bundle', () => {
       'grader/src/sandbox/diagnostics-worker.ts', // the worker's own entry
       'grader/src/sandbox/diagnostics.ts', // loaded by the worker only
       'grader/src/checks/typecheck.ts',
-      'grader/src/flat-topology.ts',
+      'packages/core/src/flat-topology.ts',
       'grader/src/reporters/inert.ts',
       'grader/src/reporters/index.ts', // a lazy chunk
       'grader/src/batch/index.ts', // a lazy chunk
@@ -127,7 +127,7 @@ describe('the CLI bundle', () => {
 
   it('builds from the package folder, where the install step runs', async () => {
     const dist = mkdtempSync(join(tmpdir(), 'cli-bundle-install-'));
-    const script = `const b = await import(${JSON.stringify(join(ROOT, 'grader/bin/cli-bundle.mjs'))}); const e = await b.buildBundle(${JSON.stringify(dist)}); console.log(b.freshBundle(${JSON.stringify(dist)}) === e ? 'fresh' : 'stale');`;
+    const script = `const b = await import(${JSON.stringify(join(ROOT, 'grader/src/cli-bundle.mjs'))}); const e = await b.buildBundle(${JSON.stringify(dist)}); console.log(b.freshBundle(${JSON.stringify(dist)}) === e ? 'fresh' : 'stale');`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
       cwd: join(ROOT, 'grader'),
     });

@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_ASSIGNMENT, loadAssignment } from '@course/core';
 import type { BackendChoice } from '@course/d2l';
-import { ensureBundle } from '../../bin/cli-bundle.mjs';
+import { ensureBundle } from '../cli-bundle.mjs';
 import { graderVersion as currentGraderVersion, REPO_ROOT } from '../grader-version.ts';
 import {
   type BatchResult,
