@@ -52,7 +52,7 @@ module.exports = {
   options: {
     doNotFollow: { path: 'node_modules' },
     // Student submissions and fixtures are data the grader reads, not part of the house.
-    exclude: { path: ['node_modules', '(^|/)test-submissions/', '/fixtures/', '\\.d\\.m?ts$'] },
+    exclude: { path: ['node_modules', '(^|/)\\.[^/]+/', '(^|/)test-submissions/', '/fixtures/', '\\.d\\.m?ts$'] },
     tsPreCompilationDeps: true,
     enhancedResolveOptions: {
       exportsFields: ['exports'],
