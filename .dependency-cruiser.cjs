@@ -51,9 +51,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    // Student submissions and fixtures are data the grader reads, not part of the house; .sandbox/ holds
-    // the sandbox's transient bundles of them.
-    exclude: { path: ['node_modules', '(^|/)\\.sandbox/', '(^|/)test-submissions/', '/fixtures/', '\\.d\\.m?ts$'] },
+    // Student submissions and fixtures are data the grader reads, not part of the house.
+    exclude: { path: ['node_modules', '(^|/)\\.[^/]+/', '(^|/)test-submissions/', '/fixtures/', '\\.d\\.m?ts$'] },
     tsPreCompilationDeps: true,
     enhancedResolveOptions: {
       exportsFields: ['exports'],

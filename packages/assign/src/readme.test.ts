@@ -47,8 +47,8 @@ const readme = usageTable(block(README, 'Commands'));
 const rootScripts = Object.keys(JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).scripts);
 /** Verbs that are workspace bins rather than root scripts (`pnpm grade` runs grader/bin). */
 const bins = Object.keys(JSON.parse(readFileSync(join(REPO_ROOT, 'grader/package.json'), 'utf8')).bin);
-/** Root scripts that run a tool of ours with its own usage table (lint, format, typecheck, test are others'). */
-const OTHERS = new Set(['lint', 'format', 'typecheck', 'test']);
+/** Root scripts that run a tool of ours with its own usage table (lint, format, typecheck, depcheck, test are others'). */
+const OTHERS = new Set(['lint', 'format', 'typecheck', 'depcheck', 'test']);
 
 function helpOf(verb: string): string {
   const r = spawnSync('npx', ['pnpm@10', '--silent', verb, '--help'], {
