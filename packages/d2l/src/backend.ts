@@ -274,7 +274,9 @@ async function loadWebgpu(options: PathLoadOptions = {}): Promise<LoadedBackend>
     throw new Error(`software adapter (${adapterName(dawnAdapter)}): ${SOFTWARE_GPU_SKIPPED}`);
   if (!dawnGpu) {
     throttleDawnPolling();
-    const dawn = (await import(DAWN_PACKAGE)) as DawnModule;
+    // Resolved from this file, as the preflight does: the grader's CLI bundle runs from grader/dist/, where a
+    // bare 'webgpu' (a dependency of this package, not the grader's) would not be found.
+    const dawn = (await import(pathToFileURL(require.resolve(DAWN_PACKAGE)).href)) as DawnModule;
     Object.assign(globalThis, dawn.globals);
     dawnGpu = dawn.create(dawnFlags());
     // tfjs-backend-webgpu registers itself at import time only if navigator.gpu exists, so this comes first.
